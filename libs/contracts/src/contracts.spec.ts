@@ -1,0 +1,41 @@
+import { allowlistPathProblem, ComponentPutRequest, parsePayload, Reason, relayPathProblem, WxgateError, NOT_JSON, AllowlistChangeRequest } from './index.js';
+
+describe('relay path rules', () => {
+  it.each(['/wxa/getwxacode', '/cgi-bin/message/custom/send', '/a.b~c_d-e'])('accepts %s', (p) => {
+    expect(relayPathProblem(p)).toBeUndefined();
+  });
+  it.each(['/wxa/../cgi-bin/token', '/wxa/./x', '//wxa', '/wxa//x', '/wxa/%2e', '/wxa\\x', '/wxa/\u00e9', '/wxa/x\u0000', 'wxa'])(
+    'rejects %j',
+    (p) => {
+      expect(relayPathProblem(p)).toBeDefined();
+    },
+  );
+  it('rejects reserved and trailing-slash allowlist entries', () => {
+    expect(allowlistPathProblem('/cgi-bin/token')).toMatch(/reserved/);
+    expect(allowlistPathProblem('/wxa/commit/')).toMatch(/end with/);
+    expect(allowlistPathProblem('/wxa/commit')).toBeUndefined();
+  });
+});
+
+describe('parsePayload', () => {
+  it('names every missing field without echoing values', () => {
+    const err = (() => {
+      try {
+        parsePayload(ComponentPutRequest, { componentAppid: 'wx1234567890abcdef', componentAppsecret: 'topsecret' });
+      } catch (e) {
+        return e as WxgateError;
+      }
+    })();
+    expect(err).toBeInstanceOf(WxgateError);
+    expect(err?.reason).toBe(Reason.BAD_REQUEST);
+    expect(err?.message).toContain('token is required');
+    expect(err?.message).toContain('encodingAesKey is required');
+    expect(err?.message).not.toContain('topsecret');
+  });
+  it('rejects a non-JSON payload', () => {
+    expect(() => parsePayload(ComponentPutRequest, { [NOT_JSON]: true })).toThrow('payload is not JSON');
+  });
+  it('names the bad allowlist path', () => {
+    expect(() => parsePayload(AllowlistChangeRequest, { envId: 'prod', paths: ['/ok', '/cgi-bin/token'] })).toThrow(/cgi-bin\/token/);
+  });
+});

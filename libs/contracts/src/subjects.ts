@@ -1,0 +1,73 @@
+/**
+ * Every NATS subject wxgate speaks. Grep this file to see every message that crosses NATS.
+ * SPEC §3: all subjects start with `wxgate.`.
+ */
+import type { CredentialKind } from './credentials.js';
+
+export const EVENTS_STREAM = 'WXGATE_EVENTS';
+
+/** Queue group per app: request-reply handlers of replicas share the load. */
+export const QUEUE_GROUPS = {
+  tokenRefresher: 'wxgate.token-refresher',
+  policy: 'wxgate.policy',
+  forwarder: 'wxgate.forwarder',
+} as const;
+
+/** Durable JetStream consumer names (one per consuming concern). */
+export const DURABLE_CONSUMERS = {
+  refresherWechatEvents: 'token-refresher-wechat-events',
+  policyAuthorizerEvents: 'policy-authorizer-events',
+} as const;
+
+export const Subjects = {
+  token: {
+    get: (kind: CredentialKind, appid: string) => `wxgate.token.get.${kind}.${appid}`,
+    invalidate: (kind: CredentialKind, appid: string) => `wxgate.token.invalidate.${kind}.${appid}`,
+    getPattern: 'wxgate.token.get.*.*',
+    invalidatePattern: 'wxgate.token.invalidate.*.*',
+  },
+  admin: {
+    componentPut: 'wxgate.admin.component.put',
+    appPut: 'wxgate.admin.app.put',
+    authorizerPut: 'wxgate.admin.authorizer.put',
+    authorizerSync: 'wxgate.admin.authorizer.sync',
+    credentialsList: 'wxgate.admin.credentials.list',
+    credentialsDelete: 'wxgate.admin.credentials.delete',
+    envPut: 'wxgate.admin.env.put',
+    /** Extension (not in SPEC): `{envId}` → the environment with its allowlist and shares. */
+    envGet: 'wxgate.admin.env.get',
+    /** Extension (not in SPEC): `{}` → `{envs:[{envId,ownerAppid,ownerKind}]}`. */
+    envList: 'wxgate.admin.env.list',
+    /** Extension (not in SPEC): `{envId}` → `{ok:true}`. */
+    envDelete: 'wxgate.admin.env.delete',
+    allowlistAdd: 'wxgate.admin.allowlist.add',
+    allowlistRemove: 'wxgate.admin.allowlist.remove',
+    allowlistList: 'wxgate.admin.allowlist.list',
+    shareAdd: 'wxgate.admin.share.add',
+    shareRemove: 'wxgate.admin.share.remove',
+    shareList: 'wxgate.admin.share.list',
+    /** Extension: every replica of every service answers (outside queue groups) with its identity. */
+    ping: 'wxgate.admin.ping',
+  },
+  policy: {
+    check: 'wxgate.policy.check',
+  },
+  events: {
+    all: 'wxgate.events.>',
+    wechat: (componentAppid: string, infoType: string) => `wxgate.events.wechat.${componentAppid}.${infoType}`,
+    wechatAll: 'wxgate.events.wechat.>',
+    authorizer: (componentAppid: string, authorizerAppid: string) =>
+      `wxgate.events.authorizer.${componentAppid}.${authorizerAppid}`,
+    authorizerAll: 'wxgate.events.authorizer.>',
+    tokenRefreshed: (kind: CredentialKind, appid: string) => `wxgate.events.token.refreshed.${kind}.${appid}`,
+    tokenRefreshedAll: 'wxgate.events.token.refreshed.>',
+    policyChanged: (envId: string) => `wxgate.events.policy.changed.${envId}`,
+    policyChangedAll: 'wxgate.events.policy.changed.>',
+  },
+} as const;
+
+/** Splits `wxgate.token.get.<kind>.<appid>` (or `.invalidate.`) into its last two tokens. */
+export function credentialFromSubject(subject: string): { kind: string; appid: string } {
+  const parts = subject.split('.');
+  return { kind: parts[parts.length - 2] ?? '', appid: parts[parts.length - 1] ?? '' };
+}

@@ -1,0 +1,141 @@
+// Finds or provisions `nats-server` (SPEC §6) and starts private servers. Shared by the tests,
+// `npm start`, `npm run demo` and `npm run bench`, so every entry point provisions it the same way.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+
+function onPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const file = path.join(dir, name);
+    if (dir && existsSync(file)) return file;
+  }
+  return CANDIDATES.find((f) => existsSync(f));
+}
+
+function isDebian() {
+  try {
+    return /debian|ubuntu/i.test(readFileSync('/etc/os-release', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The path of `nats-server`, installing Debian's package when missing and allowed. */
+export function ensureNatsServer() {
+  const found = onPath('nats-server');
+  if (found) return found;
+  if (isDebian() && process.getuid?.() === 0) {
+    process.stderr.write('nats-server not found: installing Debian package nats-server\n');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'ignore', env });
+    const installed = onPath('nats-server');
+    if (installed) return installed;
+  }
+  throw new Error(
+    'nats-server not found: install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or https://github.com/nats-io/nats-server/releases) and put it on PATH',
+  );
+}
+
+export function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function waitForPort(port, host = '127.0.0.1', timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Is a NATS server answering at `url` (nats://host:port)? */
+export function natsReachable(url, timeoutMs = 500) {
+  const { hostname, port } = new URL(url.split(',')[0]);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port || 4222), hostname);
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('data', (chunk) => done(chunk.toString().startsWith('INFO')));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Starts a private `nats-server -js` on a free loopback port with its own store directory.
+ * Returns `{url, port, pid, storeDir, stop()}`.
+ */
+export async function startNatsServer({ port, storeDir } = {}) {
+  const binary = ensureNatsServer();
+  const natsPort = port ?? (await freePort());
+  const dir = storeDir ?? mkdtempSync(path.join(os.tmpdir(), 'wxgate-nats-'));
+  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: false,
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await Promise.race([
+      waitForPort(natsPort),
+      exited.then((code) => {
+        throw new Error(`nats-server exited (${code}): ${stderr.trim().split('\n').pop()}`);
+      }),
+    ]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    url: `nats://127.0.0.1:${natsPort}`,
+    port: natsPort,
+    pid: child.pid,
+    storeDir: dir,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      if (!storeDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    console.log(ensureNatsServer());
+  } catch (err) {
+    console.error(err.message);
+    process.exit(1);
+  }
+}
