@@ -1,1 +1,4 @@
+export * from './errcodes.js';
 export * from './msg-crypto.js';
+export * from './token-paths.js';
+export * from './xml.js';
