@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { natsConfigShape } from '@wxgate/nats';
+import { baseConfigShape, httpBaseUrl, port, positiveInt } from '@wxgate/platform';
+import { ENV_ID_PATTERN } from '@wxgate/contracts';
+
+export const APP = 'forwarder';
+
+export const ForwarderConfigSchema = z.object({
+  ...baseConfigShape,
+  ...natsConfigShape,
+  WECHAT_API_BASE: httpBaseUrl('https://api.weixin.qq.com'),
+  WECHAT_API_BACKUP: httpBaseUrl('https://api2.weixin.qq.com', true),
+  ENV_ID: z.string().regex(ENV_ID_PATTERN, 'must be an environment id (letters, digits, - and _)').default('default'),
+  PORT: port(8080),
+  TLS_PORT: port(8443),
+  ADMIN_PORT: port(9090),
+  CERT_DIR: z.string().default('./data/cert'),
+  MAX_BODY_BYTES: positiveInt(33_554_432, 'a positive number of bytes'),
+  UPSTREAM_TIMEOUT_MS: positiveInt(30_000, 'a positive number of milliseconds'),
+});
+export type ForwarderConfig = z.infer<typeof ForwarderConfigSchema>;
+export const KEEP_EMPTY = ['WECHAT_API_BACKUP'];

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { natsConfigShape } from '@wxgate/nats';
+import { baseConfigShape, httpBaseUrl, port, positiveInt } from '@wxgate/platform';
+import { databaseUrl } from '@wxgate/persistence';
+
+export const APP = 'token-refresher';
+
+export const RefresherConfigSchema = z.object({
+  ...baseConfigShape,
+  ...natsConfigShape,
+  DATABASE_URL: databaseUrl(APP),
+  WXGATE_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(v), 'must be base64 of 32 bytes')
+    .optional(),
+  /** Where the master key is kept when WXGATE_MASTER_KEY is unset (SPEC §2: ./data/master.key). */
+  WXGATE_MASTER_KEY_FILE: z.string().default('./data/master.key'),
+  WECHAT_API_BASE: httpBaseUrl('https://api.weixin.qq.com'),
+  WECHAT_API_BACKUP: httpBaseUrl('https://api2.weixin.qq.com', true),
+  CALLBACK_PORT: port(8081),
+  ADMIN_PORT: port(9092),
+  REFRESH_MARGIN_S: positiveInt(600),
+  UPSTREAM_TIMEOUT_MS: positiveInt(30_000),
+});
+export type RefresherConfig = z.infer<typeof RefresherConfigSchema>;
+export const KEEP_EMPTY = ['WECHAT_API_BACKUP'];

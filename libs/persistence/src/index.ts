@@ -1,0 +1,3 @@
+export * from './data-source.js';
+export * from './database-url.js';
+export * from './database.module.js';

@@ -1,0 +1,12 @@
+export interface NatsServerHandle {
+  url: string;
+  port: number;
+  pid: number;
+  storeDir: string;
+  stop(): Promise<void>;
+}
+export function ensureNatsServer(): string;
+export function freePort(host?: string): Promise<number>;
+export function waitForPort(port: number, host?: string, timeoutMs?: number): Promise<void>;
+export function natsReachable(url: string, timeoutMs?: number): Promise<boolean>;
+export function startNatsServer(options?: { port?: number; storeDir?: string }): Promise<NatsServerHandle>;
