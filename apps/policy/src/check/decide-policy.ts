@@ -1,0 +1,48 @@
+import { Reason, REASON_ERRCODE, type PolicyDecision, type PolicyDeny } from '@wxgate/contracts';
+import { componentTokenParam, isComponentApiPath } from '@wxgate/wechat';
+import type { PolicyView } from '../model/policy-model.js';
+
+export interface CheckInput {
+  envId: string;
+  path: string;
+  fromAppid?: string;
+}
+
+function deny(reason: Reason, message: string): PolicyDeny {
+  return { allowed: false, reason, errcode: REASON_ERRCODE[reason], message };
+}
+
+/**
+ * The rules of `wxgate.policy.check` (SPEC §3, in order): the environment must exist, the path
+ * must be on its allowlist, then the identity follows the owner's kind and the caller's
+ * `from_appid`. Pure: the same view and input always give the same decision.
+ */
+export function decidePolicy(view: PolicyView, { envId, path, fromAppid }: CheckInput): PolicyDecision {
+  const env = view.env(envId);
+  if (!env) return deny(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+  if (!env.paths.has(path)) return deny(Reason.PATH_NOT_ALLOWED, `${path} is not on the allowlist of environment ${envId}`);
+
+  const owner = env.ownerAppid;
+  if (env.ownerKind === 'app') {
+    if (fromAppid === undefined || fromAppid === owner) {
+      return { allowed: true, credential: { kind: 'app', appid: owner }, tokenParam: 'access_token' };
+    }
+    if (env.shares.has(fromAppid)) {
+      return { allowed: true, credential: { kind: 'app', appid: fromAppid }, tokenParam: 'access_token' };
+    }
+    return deny(Reason.FROM_APPID_NOT_SHARED, `${fromAppid} is not shared with environment ${envId}`);
+  }
+
+  if (fromAppid === undefined) {
+    return isComponentApiPath(path)
+      ? { allowed: true, credential: { kind: 'component', appid: owner }, tokenParam: componentTokenParam(path), componentAppid: owner }
+      : { allowed: true, credential: { kind: 'component', appid: owner }, tokenParam: componentTokenParam(path) };
+  }
+  if (!view.isAuthorizer(owner, fromAppid)) {
+    return deny(Reason.AUTHORIZER_NOT_AUTHORIZED, `${fromAppid} has not authorized component ${owner}`);
+  }
+  if (env.shares.size > 0 && !env.shares.has(fromAppid)) {
+    return deny(Reason.AUTHORIZER_NOT_AUTHORIZED, `${fromAppid} is not on the share list of environment ${envId}`);
+  }
+  return { allowed: true, credential: { kind: 'authorizer', appid: fromAppid }, tokenParam: 'access_token' };
+}

@@ -1,0 +1,63 @@
+/**
+ * The warm in-memory copy of the policy the check path reads. It holds exactly what the rules of
+ * SPEC §3 need: each environment with its allowlist and shares, and which authorizers each
+ * component currently has. It is filled from the database at start and after every change; it
+ * never reads the database itself.
+ */
+export type OwnerKind = 'component' | 'app';
+
+export interface EnvView {
+  readonly envId: string;
+  readonly ownerAppid: string;
+  readonly ownerKind: OwnerKind;
+  readonly paths: ReadonlySet<string>;
+  readonly shares: ReadonlySet<string>;
+}
+
+/** What the rule function may ask. */
+export interface PolicyView {
+  env(envId: string): EnvView | undefined;
+  isAuthorizer(componentAppid: string, authorizerAppid: string): boolean;
+}
+
+export class PolicyModel implements PolicyView {
+  private readonly envs = new Map<string, EnvView>();
+  private readonly authorized = new Map<string, ReadonlySet<string>>();
+
+  env(envId: string): EnvView | undefined {
+    return this.envs.get(envId);
+  }
+
+  isAuthorizer(componentAppid: string, authorizerAppid: string): boolean {
+    return this.authorized.get(componentAppid)?.has(authorizerAppid) ?? false;
+  }
+
+  /** `undefined` removes the environment. */
+  setEnv(envId: string, env: EnvView | undefined): void {
+    if (env) this.envs.set(envId, env);
+    else this.envs.delete(envId);
+  }
+
+  /** Replaces the whole set of authorizers currently authorized for `componentAppid`. */
+  setAuthorizers(componentAppid: string, authorizers: Iterable<string>): void {
+    const set = new Set(authorizers);
+    if (set.size > 0) this.authorized.set(componentAppid, set);
+    else this.authorized.delete(componentAppid);
+  }
+
+  setAuthorized(componentAppid: string, authorizerAppid: string, authorized: boolean): void {
+    const current = new Set(this.authorized.get(componentAppid) ?? []);
+    if (authorized) current.add(authorizerAppid);
+    else current.delete(authorizerAppid);
+    this.setAuthorizers(componentAppid, current);
+  }
+
+  envIds(): string[] {
+    return [...this.envs.keys()];
+  }
+
+  /** Environments owned by component `componentAppid` (whose decisions depend on its authorizers). */
+  envsOwnedByComponent(componentAppid: string): string[] {
+    return [...this.envs.values()].filter((e) => e.ownerKind === 'component' && e.ownerAppid === componentAppid).map((e) => e.envId);
+  }
+}
