@@ -1,4 +1,16 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Metrics } from '@wxgate/platform';
+import { Counter, Histogram } from 'prom-client';
+import { MAX_CALLBACK_BODY_BYTES, ReceiveCallback, type CallbackResult } from './receive-callback.js';
 
 export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
 export interface CallbackOptions {
@@ -6,9 +18,162 @@ export interface CallbackOptions {
   host?: string;
 }
 
+export const CALLBACK_PATH = '/wechat/callback';
+/** WeChat gives up on a push after 5 s; a sender slower than this is not WeChat. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** How long shutdown waits for in-flight pushes before cutting connections. */
+const DRAIN_MS = 2_000;
+
+type Outcome = 'published' | 'duplicate' | 'not_found' | 'method_not_allowed' | 'body_too_large' | 'error' | string;
+
+class BodyTooLarge extends Error {}
+
+/** Reads the body up to `max` bytes and stops reading there. */
+function readCapped(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.off('data', onData);
+        req.pause();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+/**
+ * The HTTP edge of the callback (SPEC §4): routing, the body cap, the reply and the metrics; the
+ * decisions are ReceiveCallback's. A plain node:http server on its own port, not Nest's
+ * adapter: it faces the internet and needs nothing but one route.
+ */
 @Injectable()
-export class CallbackServer implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(CALLBACK_OPTIONS) private readonly options: CallbackOptions) {}
-  async onApplicationBootstrap(): Promise<void> {}
-  async onApplicationShutdown(): Promise<void> {}
+export class CallbackServer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Callback');
+  private readonly requests: Counter<'outcome'>;
+  private readonly duration: Histogram<'outcome'>;
+  private server?: Server;
+  private closing?: Promise<void>;
+
+  constructor(
+    @Inject(CALLBACK_OPTIONS) private readonly options: CallbackOptions,
+    @Inject(ReceiveCallback) private readonly receive: ReceiveCallback,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.requests = new Counter({
+      name: 'wxgate_callback_requests_total',
+      help: 'WeChat callback requests by outcome (published, duplicate, or the rejection reason)',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+    });
+    this.duration = new Histogram({
+      name: 'wxgate_callback_request_duration_seconds',
+      help: 'Time from request to reply on the WeChat callback',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [metrics.registry],
+    });
+  }
+
+  /** The bound port (the configured one, or the one picked for port 0). */
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? this.options.port;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000 }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.logger.error(`callback handler failed: ${err instanceof Error ? err.name : 'error'}`);
+        if (!res.headersSent) this.reply(res, 500, 'error');
+        else res.destroy();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.logger.log(`WeChat callback listening on port ${this.port} (POST ${CALLBACK_PATH})`);
+  }
+
+  /** Before NATS drains (onApplicationShutdown), so in-flight pushes can still publish. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  private close(): Promise<void> {
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    this.closing ??= new Promise<void>((resolve) => {
+      const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return this.closing;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const done = (outcome: Outcome) => {
+      this.requests.inc({ outcome });
+      this.duration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    const url = new URL(req.url ?? '/', 'http://callback');
+    if (url.pathname !== CALLBACK_PATH) {
+      this.reply(res, 404, 'not found');
+      return done('not_found');
+    }
+    if (req.method !== 'POST') {
+      this.reply(res, 405, 'method not allowed', { allow: 'POST' });
+      return done('method_not_allowed');
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    let body: string;
+    try {
+      if (declared > MAX_CALLBACK_BODY_BYTES) throw new BodyTooLarge();
+      body = await readCapped(req, MAX_CALLBACK_BODY_BYTES);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      this.logger.warn(`callback rejected: body_too_large (over ${MAX_CALLBACK_BODY_BYTES} bytes)`);
+      // The rest of the body is never read: close the connection once the answer is out.
+      this.reply(res, 413, 'payload too large', { connection: 'close' });
+      res.once('finish', () => req.socket.destroySoon());
+      return done('body_too_large');
+    }
+    const result = await this.receive.execute({ query: url.searchParams, body });
+    this.log(result);
+    if (result.ok) this.reply(res, 200, 'success');
+    else this.reply(res, result.status, result.reason);
+    done(result.ok ? result.outcome : result.reason);
+  }
+
+  private log(result: CallbackResult): void {
+    const who = `AppId=${result.componentAppid ?? '-'} InfoType=${result.infoType ?? '-'}`;
+    if (result.ok && result.outcome === 'published') this.logger.log(`callback published ${who}`);
+    else if (result.ok) this.logger.log(`callback duplicate answered success ${who}`);
+    else if (result.status >= 500) this.logger.error(`callback failed: ${result.reason} ${who}`);
+    else this.logger.warn(`callback rejected: ${result.reason} ${who}`);
+  }
+
+  private reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+  }
 }
