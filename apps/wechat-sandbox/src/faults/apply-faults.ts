@@ -29,8 +29,13 @@ async function sendOversized(ctx: RequestContext, bytes: number, chunked: boolea
     if (ctx.res.destroyed) return;
     if (!ctx.res.write(chunk)) {
       await new Promise<void>((resolve) => {
-        ctx.res.once('drain', resolve);
-        ctx.res.once('close', resolve);
+        const done = () => {
+          ctx.res.off('drain', done);
+          ctx.res.off('close', done);
+          resolve();
+        };
+        ctx.res.on('drain', done);
+        ctx.res.on('close', done);
       });
     }
   }
