@@ -1,0 +1,131 @@
+import { Argument, type Command } from 'commander';
+import { CREDENTIAL_KINDS, Subjects, type AuthorizerSyncReply, type CredentialKind, type CredentialListItem, type OkReply } from '@wxgate/contracts';
+import type { CliContext } from '../context.js';
+import { age, formatTime, table, timeLeft } from '../format.js';
+import { resolveSecrets } from '../secrets.js';
+
+export const kindArgument = () => new Argument('<kind>', 'credential kind').choices(CREDENTIAL_KINDS);
+
+export async function listCredentials(cli: CliContext, kind?: CredentialKind): Promise<CredentialListItem[]> {
+  const all = await cli.session().request<CredentialListItem[]>(Subjects.admin.credentialsList, {});
+  return kind ? all.filter((c) => c.kind === kind) : all;
+}
+
+export function credentialsTable(items: CredentialListItem[], now = Date.now()): string {
+  if (items.length === 0) return '(none)';
+  const withTickets = items.some((c) => c.kind === 'component');
+  const withComponent = items.some((c) => c.componentAppid);
+  const head = ['kind', 'appid', ...(withComponent ? ['component'] : []), 'status', 'token expires', 'time left', ...(withTickets ? ['newest ticket'] : [])];
+  const rows = items.map((c) => [
+    c.kind,
+    c.appid,
+    ...(withComponent ? [c.componentAppid ?? '-'] : []),
+    c.status,
+    formatTime(c.tokenExpiresAt),
+    timeLeft(c.tokenExpiresAt, now),
+    ...(withTickets ? [c.kind === 'component' ? age(c.ticketAt, now) : '-'] : []),
+  ]);
+  return table(head, rows);
+}
+
+async function remove(cli: CliContext, kind: CredentialKind, appid: string): Promise<void> {
+  const reply = await cli.session().request<OkReply>(Subjects.admin.credentialsDelete, { kind, appid });
+  cli.done(`${kind} ${appid} removed`, reply);
+}
+
+export function registerCredentialCommands(program: Command, cli: CliContext): void {
+  const component = program.command('component').description('third-party platform (component) credentials');
+  component
+    .command('add <componentAppid>')
+    .description('store a component (appid, secret, message-verification token, EncodingAESKey)')
+    .option('--secret <secret>', 'component appsecret (prompted or read from stdin when omitted)')
+    .option('--token <token>', 'message-verification token set on the WeChat console (prompted or stdin)')
+    .option('--aes-key <key>', '43-character EncodingAESKey (prompted or stdin)')
+    .addHelpText(
+      'after',
+      `
+Key rotation: run "component add" again with the new --aes-key (and the same secret and token).
+wxgate keeps the previous key for decryption, so pushes signed before the switch still verify.
+
+Secrets left out are prompted for without echo, or read from a piped stdin one per line in the
+order --secret, --token, --aes-key (only those not given as flags):
+  printf '%s\\n%s\\n%s\\n' "$SECRET" "$TOKEN" "$AES_KEY" | wxgate component add wx1234567890abcdef`,
+    )
+    .action(async (componentAppid: string, opts: { secret?: string; token?: string; aesKey?: string }) => {
+      const [componentAppsecret, token, encodingAesKey] = await resolveSecrets(
+        [
+          { flag: '--secret', label: 'component appsecret', value: opts.secret },
+          { flag: '--token', label: 'message-verification token', value: opts.token },
+          { flag: '--aes-key', label: 'EncodingAESKey (43 characters)', value: opts.aesKey },
+        ],
+        cli.term,
+      );
+      const reply = await cli.session().request<OkReply>(Subjects.admin.componentPut, { componentAppid, componentAppsecret, token, encodingAesKey });
+      cli.done(`component ${componentAppid} saved`, reply);
+    });
+  component
+    .command('list')
+    .alias('ls')
+    .description('components with token status, time left and the age of the newest ticket')
+    .action(async () => {
+      const items = await listCredentials(cli, 'component');
+      cli.print(credentialsTable(items), items);
+    });
+  component
+    .command('rm <componentAppid>')
+    .description('delete a component and everything stored for it')
+    .action((appid: string) => remove(cli, 'component', appid));
+
+  const app = program.command('app').description("apps that use their own appid + secret (stable_token)");
+  app
+    .command('add <appid>')
+    .description('store an app secret')
+    .option('--secret <secret>', 'app secret (prompted or read from stdin when omitted)')
+    .action(async (appid: string, opts: { secret?: string }) => {
+      const [secret] = await resolveSecrets([{ flag: '--secret', label: 'app secret', value: opts.secret }], cli.term);
+      const reply = await cli.session().request<OkReply>(Subjects.admin.appPut, { appid, secret });
+      cli.done(`app ${appid} saved`, reply);
+    });
+  app
+    .command('list')
+    .alias('ls')
+    .description('apps with token status and time left')
+    .action(async () => {
+      const items = await listCredentials(cli, 'app');
+      cli.print(credentialsTable(items), items);
+    });
+  app
+    .command('rm <appid>')
+    .description('delete an app and its token')
+    .action((appid: string) => remove(cli, 'app', appid));
+
+  const authorizer = program.command('authorizer').description('apps that authorized a component');
+  authorizer
+    .command('import <componentAppid> <authorizerAppid>')
+    .description('import an existing authorization by its refresh token')
+    .option('--refresh-token <token>', 'authorizer_refresh_token (prompted or read from stdin when omitted)')
+    .action(async (componentAppid: string, authorizerAppid: string, opts: { refreshToken?: string }) => {
+      const [refreshToken] = await resolveSecrets([{ flag: '--refresh-token', label: 'authorizer refresh token', value: opts.refreshToken }], cli.term);
+      const reply = await cli.session().request<OkReply>(Subjects.admin.authorizerPut, { componentAppid, authorizerAppid, refreshToken });
+      cli.done(`authorizer ${authorizerAppid} of ${componentAppid} imported`, reply);
+    });
+  authorizer
+    .command('sync <componentAppid>')
+    .description("pull every authorization of a component from WeChat (api_get_authorizer_list)")
+    .action(async (componentAppid: string) => {
+      const reply = await cli.session().request<AuthorizerSyncReply>(Subjects.admin.authorizerSync, { componentAppid });
+      cli.print(`ok: ${reply.imported} authorizer(s) of ${componentAppid} imported`, reply);
+    });
+  authorizer
+    .command('list [componentAppid]')
+    .alias('ls')
+    .description('authorizers (of one component when given) with status and time left')
+    .action(async (componentAppid: string | undefined) => {
+      const items = (await listCredentials(cli, 'authorizer')).filter((c) => !componentAppid || c.componentAppid === componentAppid);
+      cli.print(credentialsTable(items), items);
+    });
+  authorizer
+    .command('rm <authorizerAppid>')
+    .description("forget an authorizer's refresh token and token")
+    .action((appid: string) => remove(cli, 'authorizer', appid));
+}

@@ -1,0 +1,3 @@
+import { runCli } from './program.js';
+
+process.exitCode = await runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
