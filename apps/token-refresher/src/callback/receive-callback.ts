@@ -28,6 +28,7 @@ export type CallbackRejection =
   | 'unknown_appid'
   | 'bad_timestamp'
   | 'bad_signature'
+  | 'bad_padding'
   | 'decrypt_failed'
   | 'wrong_appid'
   | 'malformed_message'
@@ -44,6 +45,7 @@ const REJECTION_STATUS: Record<CallbackRejection, number> = {
   unknown_appid: 400,
   bad_timestamp: 401,
   bad_signature: 401,
+  bad_padding: 400,
   decrypt_failed: 400,
   wrong_appid: 400,
   malformed_message: 400,
@@ -142,6 +144,7 @@ export class ReceiveCallback {
       plaintext = crypt.decrypt(encrypt);
     } catch (e) {
       if (e instanceof WechatCryptoError && e.code === 'BAD_APPID') return reject('wrong_appid', componentAppid);
+      if (e instanceof WechatCryptoError && e.code === 'BAD_PADDING') return reject('bad_padding', componentAppid);
       return reject('decrypt_failed', componentAppid);
     }
 
