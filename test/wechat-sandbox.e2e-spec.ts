@@ -18,10 +18,13 @@ const APP = { appid: 'wxapp0001', secret: 'app-secret' };
 
 // ---- helpers -------------------------------------------------------------------------------
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- WeChat answers are asserted field by field
+type WechatJson = Record<string, any>;
+
 interface Reply {
   status: number;
   headers: Headers;
-  json: Record<string, any>;
+  json: WechatJson;
   bytes: Buffer;
 }
 
@@ -38,7 +41,7 @@ async function call(
     body,
   });
   const bytes = Buffer.from(await res.arrayBuffer());
-  let json: Record<string, any> = {};
+  let json: WechatJson = {};
   if (res.headers.get('content-type')?.includes('json')) json = JSON.parse(bytes.toString('utf8'));
   return { status: res.status, headers: res.headers, json, bytes };
 }
