@@ -1,0 +1,123 @@
+// Runs wxgate's processes for `npm run demo` and `npm start`: nats-server and the built apps, each
+// in its own process group (so a terminal's Ctrl-C reaches only the script, which then stops them
+// in order: relay first, NATS last), logs to files or the terminal, readiness by /readyz.
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ensureNatsServer, waitForPort } from './nats-server.mjs';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+export function portFree(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+export class Supervisor {
+  #children = [];
+  #stopping;
+
+  /** `logDir`: one `<name>.log` per process; unset: output goes to this terminal. */
+  constructor({ logDir } = {}) {
+    this.logDir = logDir;
+    if (logDir) mkdirSync(logDir, { recursive: true });
+    // Last resort (an exception in the script): never leave a child behind.
+    process.once('exit', () => {
+      for (const c of this.#children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    });
+  }
+
+  get pids() {
+    return Object.fromEntries(this.#children.map((c) => [c.name, c.child.pid]));
+  }
+
+  logFile(name) {
+    return this.logDir ? path.join(this.logDir, `${name}.log`) : undefined;
+  }
+
+  /** Last lines of a process's log, to explain a failed start. */
+  tail(name, lines = 15) {
+    const file = this.logFile(name);
+    if (!file || !existsSync(file)) return '';
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  }
+
+  spawn(name, command, args, env) {
+    const file = this.logFile(name);
+    const fd = file ? openSync(file, 'a') : undefined;
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env,
+      detached: true,
+      stdio: fd === undefined ? ['ignore', 'inherit', 'inherit'] : ['ignore', fd, fd],
+    });
+    if (fd !== undefined) closeSync(fd);
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+    const entry = { name, child, exited };
+    this.#children.push(entry);
+    return entry;
+  }
+
+  /** `nats-server -js` on 127.0.0.1:`port` with its store in `storeDir`. */
+  async startNats(port, storeDir) {
+    const binary = ensureNatsServer();
+    mkdirSync(storeDir, { recursive: true });
+    const entry = this.spawn('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], process.env);
+    await Promise.race([
+      waitForPort(port, '127.0.0.1', 10_000),
+      entry.exited.then((code) => {
+        throw new Error(`nats-server exited (${code}) ${this.tail('nats-server', 3)}`);
+      }),
+    ]);
+    return `nats://127.0.0.1:${port}`;
+  }
+
+  startApp(app, env) {
+    return this.spawn(app, process.execPath, [path.join(ROOT, 'dist/apps', app, 'main.js')], env);
+  }
+
+  /** Polls `http://127.0.0.1:<adminPort>/readyz` until 200; fails early if the process exits. */
+  async waitReady(entry, adminPort, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (entry.child.exitCode !== null) {
+        throw new Error(`${entry.name} exited with ${entry.child.exitCode}${this.logDir ? `:\n${this.tail(entry.name)}` : ''}`);
+      }
+      const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+      if (res?.status === 200) return;
+      if (Date.now() > deadline) throw new Error(`${entry.name} not ready after ${timeoutMs} ms${this.logDir ? `:\n${this.tail(entry.name)}` : ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** SIGTERM in reverse start order, each given `graceMs` before SIGKILL. Idempotent. */
+  stopAll(graceMs = 10_000) {
+    this.#stopping ??= (async () => {
+      for (const { child, exited } of [...this.#children].reverse()) {
+        if (child.exitCode !== null || child.signalCode !== null) continue;
+        child.kill('SIGTERM');
+        const timer = new Promise((r) => setTimeout(() => r('timeout'), graceMs));
+        if ((await Promise.race([exited, timer])) === 'timeout') {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+    })();
+    return this.#stopping;
+  }
+
+  /** A child that has exited (while everything should be running), as `{name, code}`. */
+  exited() {
+    const dead = this.#children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+    return dead && { name: dead.name, code: dead.child.exitCode ?? dead.child.signalCode };
+  }
+
+  /** Resolves with the first child that exits on its own (a crash while running). */
+  firstExit() {
+    return Promise.race(this.#children.map((c) => c.exited.then((code) => ({ name: c.name, code }))));
+  }
+}
