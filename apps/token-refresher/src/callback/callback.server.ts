@@ -173,6 +173,8 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
   }
 
   private reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+    // While shutting down, a kept-alive connection would hold server.close() open until the cut.
+    if (this.closing) headers = { ...headers, connection: 'close' };
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }
