@@ -197,6 +197,20 @@ describe('WeChat callback receiver (SPEC §4) over HTTP with a real JetStream', 
     expect(reply.status).toBe(413);
   });
 
+  it('shrugs off a sender that hangs up mid-body and keeps serving', async () => {
+    const p = push();
+    const before = await streamCount();
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: p.path, method: 'POST', headers: { 'content-length': '1000' } });
+      req.on('error', () => resolve());
+      req.write(p.body.slice(0, 10), () => setImmediate(() => req.destroy()));
+      req.on('close', () => resolve());
+    });
+    await waitFor(async () => /outcome="client_gone"\} [1-9]/.test(await app.get(Metrics).registry.metrics()), { what: 'client_gone counted' });
+    expect(await post(port, p.path, p.body)).toEqual({ status: 200, text: 'success' });
+    expect(await streamCount()).toBe(before + 1);
+  });
+
   it('answers success to a re-sent push and keeps one message in the stream', async () => {
     const p = push();
     const before = await streamCount();

@@ -27,6 +27,7 @@ const DRAIN_MS = 2_000;
 type Outcome = 'published' | 'duplicate' | 'not_found' | 'method_not_allowed' | 'body_too_large' | 'error' | string;
 
 class BodyTooLarge extends Error {}
+class ClientGone extends Error {}
 
 /** Reads the body up to `max` bytes and stops reading there. */
 function readCapped(req: IncomingMessage, max: number): Promise<string> {
@@ -45,7 +46,9 @@ function readCapped(req: IncomingMessage, max: number): Promise<string> {
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    // A sender that hangs up mid-body never gets 'end'; after 'end' this is a no-op.
+    req.once('close', () => reject(new ClientGone()));
+    req.once('error', () => reject(new ClientGone()));
   });
 }
 
@@ -150,6 +153,7 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
       if (declared > MAX_CALLBACK_BODY_BYTES) throw new BodyTooLarge();
       body = await readCapped(req, MAX_CALLBACK_BODY_BYTES);
     } catch (err) {
+      if (err instanceof ClientGone) return done('client_gone');
       if (!(err instanceof BodyTooLarge)) throw err;
       this.logger.warn(`callback rejected: body_too_large (over ${MAX_CALLBACK_BODY_BYTES} bytes)`);
       // The rest of the body is never read: close the connection once the answer is out.
