@@ -21,6 +21,16 @@ export const RefresherConfigSchema = z.object({
   ADMIN_PORT: port(9092),
   REFRESH_MARGIN_S: positiveInt(600),
   UPSTREAM_TIMEOUT_MS: positiveInt(30_000),
+  /** Global cap on proactive refreshes per second, so thousands of authorizers never burst. */
+  REFRESH_MAX_PER_S: positiveInt(20),
+  /** How long a replica holds a credential's refresh lease; a crashed holder delays a refresh by at most this. */
+  REFRESH_LEASE_TTL_MS: positiveInt(15_000),
+  /** Ceiling of the exponential backoff after failed refreshes of one credential. */
+  REFRESH_BACKOFF_MAX_S: positiveInt(300),
+  /** How often every replica re-reads all token expiries (it also hears token.refreshed at once). */
+  REFRESH_SCAN_INTERVAL_S: positiveInt(60),
+  /** Minimum spacing of invalidation-triggered refreshes per credential (apps: at least 30 s, WeChat's force_refresh limit). */
+  INVALIDATE_MIN_INTERVAL_S: positiveInt(10),
 });
 export type RefresherConfig = z.infer<typeof RefresherConfigSchema>;
 export const KEEP_EMPTY = ['WECHAT_API_BACKUP'];

@@ -1,0 +1,33 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Subjects, type AuthorizerEvent, type CredentialKind } from '@wxgate/contracts';
+import { EventPublisher } from '@wxgate/nats';
+
+/** The events the refresher publishes to WXGATE_EVENTS (SPEC §3 Events). */
+@Injectable()
+export class RefresherEvents {
+  private readonly logger = new Logger('RefresherEvents');
+
+  constructor(private readonly publisher: EventPublisher) {}
+
+  /**
+   * After every refresh. A lost one only delays cache drops elsewhere (tokens stay valid past a
+   * refresh), so a failure is logged and not retried.
+   */
+  async tokenRefreshed(kind: CredentialKind, appid: string, expiresAt: number): Promise<void> {
+    try {
+      await this.publisher.publish(Subjects.events.tokenRefreshed(kind, appid), { expiresAt });
+    } catch (err) {
+      this.logger.warn(`could not publish token.refreshed for ${kind} ${appid}: ${(err as Error).name}`);
+    }
+  }
+
+  /**
+   * When an authorization starts, changes or ends. The message id is derived from the change, so
+   * a republication after a crash or replay is deduplicated by the stream. Throws on failure: the
+   * caller (a durable consumer or an admin request) must not report success without it.
+   */
+  async authorizerChanged(componentAppid: string, authorizerAppid: string, event: AuthorizerEvent): Promise<void> {
+    const msgId = `authorizer.${componentAppid}.${authorizerAppid}.${event.status}.${event.at}`;
+    await this.publisher.publish(Subjects.events.authorizer(componentAppid, authorizerAppid), event, msgId);
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TicketsModule } from '../tickets/tickets.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { HandleAuthorization } from './handle-authorization.js';
+import { HandleUnauthorization } from './handle-unauthorization.js';
+import { ImportAuthorizer } from './import-authorizer.js';
+import { SaveAuthorizerToken } from './save-authorizer-token.js';
+import { SyncAuthorizers } from './sync-authorizers.js';
+import { WechatEventsConsumer } from './wechat-events.consumer.js';
+
+@Module({
+  imports: [TokensModule, TicketsModule],
+  providers: [HandleAuthorization, HandleUnauthorization, ImportAuthorizer, SyncAuthorizers, SaveAuthorizerToken, WechatEventsConsumer],
+  exports: [ImportAuthorizer, SyncAuthorizers],
+})
+export class AuthorizationsModule {}

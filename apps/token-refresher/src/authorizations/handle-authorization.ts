@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { WechatEvent } from '@wxgate/contracts';
+import { funcScopesOf, isTokenRejection, WechatApiError, WechatErrcode, type AuthorizationInfo } from '@wxgate/wechat';
+import { Clock } from '../adapters/clock.js';
+import { RefresherEvents } from '../adapters/refresher-events.js';
+import { WechatGateway } from '../adapters/wechat-gateway.js';
+import { CredentialRepository } from '../persistence/credential.repository.js';
+import { TokenKeeper } from '../tokens/token-keeper.js';
+import { SaveAuthorizerToken } from './save-authorizer-token.js';
+
+/**
+ * `authorized` / `updateauthorized`: exchange the code (`api_query_auth`), keep the refresh token,
+ * the token and the permission sets, and publish the authorizer event. Idempotent: an event not
+ * newer than the stored authorization makes no WeChat call (a replay only republishes, under the
+ * same message id). An already spent code (61010) falls back to `api_get_authorizer_info`, so a
+ * redelivered message cannot fail forever.
+ */
+@Injectable()
+export class HandleAuthorization {
+  private readonly logger = new Logger('HandleAuthorization');
+
+  constructor(
+    private readonly credentials: CredentialRepository,
+    private readonly keeper: TokenKeeper,
+    private readonly wechat: WechatGateway,
+    private readonly saveToken: SaveAuthorizerToken,
+    private readonly events: RefresherEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(event: WechatEvent): Promise<void> {
+    const componentAppid = event.AppId;
+    const authorizerAppid = event.AuthorizerAppid;
+    const code = event.AuthorizationCode;
+    if (!authorizerAppid || !code) {
+      this.logger.warn(`${event.InfoType} event of ${componentAppid} without AuthorizerAppid or AuthorizationCode ignored`);
+      return;
+    }
+    if (!(await this.credentials.component(componentAppid))) {
+      this.logger.warn(`${event.InfoType} event of unknown component ${componentAppid} ignored`);
+      return;
+    }
+    const at = event.CreateTime * 1000;
+    const existing = await this.credentials.authorizer(authorizerAppid);
+    if (existing && (existing.changedAt > at || (existing.changedAt === at && existing.status === 'authorized'))) {
+      if (existing.changedAt === at) {
+        await this.events.authorizerChanged(existing.componentAppid, authorizerAppid, { status: 'authorized', funcScopes: existing.funcScopes, at });
+      }
+      return;
+    }
+
+    const info = await this.#exchange(componentAppid, authorizerAppid, code);
+    if (!info) return;
+    const funcScopes = funcScopesOf(info.info);
+    const now = this.clock.now();
+    await this.credentials.saveAuthorizer(
+      { appid: authorizerAppid, componentAppid, refreshToken: info.refreshToken ?? existing?.refreshToken, status: 'authorized', funcScopes, changedAt: at },
+      now,
+    );
+    if (info.accessToken) await this.saveToken.run(authorizerAppid, info.accessToken, info.expiresInS, now);
+    await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'authorized', funcScopes, at });
+    this.logger.log(`authorizer ${authorizerAppid} ${event.InfoType} component ${componentAppid}`);
+  }
+
+  async #exchange(
+    componentAppid: string,
+    authorizerAppid: string,
+    code: string,
+  ): Promise<{ info: { func_info?: AuthorizationInfo['func_info'] }; refreshToken?: string; accessToken?: string; expiresInS: number } | undefined> {
+    let componentToken = await this.keeper.componentTokens.current(componentAppid);
+    try {
+      let res;
+      try {
+        res = await this.wechat.queryAuth(componentToken, componentAppid, code);
+      } catch (err) {
+        if (!(err instanceof WechatApiError && isTokenRejection(err.errcode))) throw err;
+        componentToken = await this.keeper.componentTokens.replace(componentAppid, componentToken);
+        res = await this.wechat.queryAuth(componentToken, componentAppid, code);
+      }
+      const info = res.authorization_info;
+      return { info, refreshToken: info.authorizer_refresh_token || undefined, accessToken: info.authorizer_access_token, expiresInS: info.expires_in };
+    } catch (err) {
+      if (!(err instanceof WechatApiError && err.errcode === WechatErrcode.AUTHORIZATION_CODE_EXPIRED)) throw err;
+    }
+    // The code is spent or expired (a redelivery after a crash, or a late event): ask for the authorization itself.
+    try {
+      const res = await this.wechat.getAuthorizerInfo(componentToken, componentAppid, authorizerAppid);
+      return { info: res.authorization_info, refreshToken: res.authorization_info.authorizer_refresh_token || undefined, expiresInS: 0 };
+    } catch (err) {
+      this.logger.warn(`authorization of ${authorizerAppid} could not be recovered after 61010: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+}

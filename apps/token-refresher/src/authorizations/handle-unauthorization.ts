@@ -1,0 +1,47 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { WechatEvent } from '@wxgate/contracts';
+import { Clock } from '../adapters/clock.js';
+import { RefresherEvents } from '../adapters/refresher-events.js';
+import { CredentialRepository } from '../persistence/credential.repository.js';
+import { TokenStateRepository } from '../persistence/token-state.repository.js';
+
+/**
+ * `unauthorized`: the authorizer stays listed with status unauthorized, its refresh token and
+ * access token are dropped, and the authorizer event is published. Older events change nothing.
+ */
+@Injectable()
+export class HandleUnauthorization {
+  private readonly logger = new Logger('HandleUnauthorization');
+
+  constructor(
+    private readonly credentials: CredentialRepository,
+    private readonly tokens: TokenStateRepository,
+    private readonly events: RefresherEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(event: WechatEvent): Promise<void> {
+    const componentAppid = event.AppId;
+    const authorizerAppid = event.AuthorizerAppid;
+    if (!authorizerAppid) return;
+    const at = event.CreateTime * 1000;
+    const existing = await this.credentials.authorizer(authorizerAppid);
+    if (!existing && !(await this.credentials.component(componentAppid))) {
+      this.logger.warn(`unauthorized event of unknown component ${componentAppid} ignored`);
+      return;
+    }
+    if (existing && (existing.changedAt > at || (existing.changedAt === at && existing.status === 'unauthorized'))) {
+      if (existing.changedAt === at) await this.events.authorizerChanged(existing.componentAppid, authorizerAppid, { status: 'unauthorized', funcScopes: [], at });
+      return;
+    }
+    if (existing && existing.componentAppid !== componentAppid) {
+      // The app authorized another component since: this revocation is about an older authorization.
+      this.logger.warn(`unauthorized of ${authorizerAppid} by ${componentAppid} ignored: it is authorized to ${existing.componentAppid}`);
+      return;
+    }
+    await this.credentials.saveAuthorizer({ appid: authorizerAppid, componentAppid, status: 'unauthorized', funcScopes: [], changedAt: at }, this.clock.now());
+    await this.tokens.dropToken('authorizer', authorizerAppid);
+    await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'unauthorized', funcScopes: [], at });
+    this.logger.log(`authorizer ${authorizerAppid} unauthorized component ${componentAppid}`);
+  }
+}

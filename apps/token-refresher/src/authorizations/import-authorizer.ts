@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthorizerPutRequest } from '@wxgate/contracts';
+import { Clock } from '../adapters/clock.js';
+import { RefresherEvents } from '../adapters/refresher-events.js';
+import { CredentialRepository } from '../persistence/credential.repository.js';
+import { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { notFound } from '../tokens/mint-token.js';
+
+/** `authorizer.put`: imports an existing authorization by its refresh token. */
+@Injectable()
+export class ImportAuthorizer {
+  constructor(
+    private readonly credentials: CredentialRepository,
+    private readonly tokens: TokenStateRepository,
+    private readonly events: RefresherEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(input: AuthorizerPutRequest): Promise<void> {
+    if (!(await this.credentials.component(input.componentAppid))) throw notFound('component', input.componentAppid);
+    const existing = await this.credentials.authorizer(input.authorizerAppid);
+    const now = this.clock.now();
+    const funcScopes = existing?.status === 'authorized' ? existing.funcScopes : [];
+    await this.credentials.saveAuthorizer(
+      { appid: input.authorizerAppid, componentAppid: input.componentAppid, refreshToken: input.refreshToken, status: 'authorized', funcScopes, changedAt: now },
+      now,
+    );
+    if (existing && (existing.status !== 'authorized' || existing.componentAppid !== input.componentAppid)) {
+      await this.tokens.dropToken('authorizer', input.authorizerAppid);
+    }
+    await this.tokens.ensure('authorizer', input.authorizerAppid);
+    await this.tokens.clearBackoff('authorizer', input.authorizerAppid);
+    await this.events.authorizerChanged(input.componentAppid, input.authorizerAppid, { status: 'authorized', funcScopes, at: now });
+  }
+}

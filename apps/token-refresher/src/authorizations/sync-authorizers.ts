@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { Reason, WxgateError, type AuthorizerSyncReply } from '@wxgate/contracts';
+import { Clock } from '../adapters/clock.js';
+import { RefresherEvents } from '../adapters/refresher-events.js';
+import { WechatGateway } from '../adapters/wechat-gateway.js';
+import { CredentialRepository } from '../persistence/credential.repository.js';
+import { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { notFound } from '../tokens/mint-token.js';
+import { describeFailure, TokenKeeper } from '../tokens/token-keeper.js';
+
+const PAGE = 500;
+
+/**
+ * `authorizer.sync`: pulls every authorization of a component from WeChat
+ * (`api_get_authorizer_list`, 500 a page) and stores its refresh token — how lost refresh tokens
+ * are recovered. New or changed authorizations publish an authorizer event.
+ */
+@Injectable()
+export class SyncAuthorizers {
+  constructor(
+    private readonly credentials: CredentialRepository,
+    private readonly tokens: TokenStateRepository,
+    private readonly keeper: TokenKeeper,
+    private readonly wechat: WechatGateway,
+    private readonly events: RefresherEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(componentAppid: string): Promise<AuthorizerSyncReply> {
+    if (!(await this.credentials.component(componentAppid))) throw notFound('component', componentAppid);
+    let imported = 0;
+    for (let offset = 0; ; offset += PAGE) {
+      const componentToken = await this.keeper.componentTokens.current(componentAppid);
+      const page = await this.wechat.getAuthorizerList(componentToken, componentAppid, offset, PAGE).catch((err: unknown) => {
+        throw this.#unavailable(err);
+      });
+      for (const item of page.list) {
+        if (typeof item.authorizer_appid !== 'string' || typeof item.refresh_token !== 'string' || item.refresh_token === '') continue;
+        await this.#store(componentAppid, item.authorizer_appid, item.refresh_token);
+        imported++;
+      }
+      if (page.list.length === 0 || offset + page.list.length >= page.total_count) break;
+    }
+    return { imported };
+  }
+
+  async #store(componentAppid: string, authorizerAppid: string, refreshToken: string): Promise<void> {
+    const existing = await this.credentials.authorizer(authorizerAppid);
+    const unchanged = existing?.status === 'authorized' && existing.componentAppid === componentAppid && existing.refreshToken === refreshToken;
+    if (unchanged) return;
+    const now = this.clock.now();
+    const funcScopes = existing?.status === 'authorized' ? existing.funcScopes : [];
+    await this.credentials.saveAuthorizer({ appid: authorizerAppid, componentAppid, refreshToken, status: 'authorized', funcScopes, changedAt: now }, now);
+    await this.tokens.ensure('authorizer', authorizerAppid);
+    await this.tokens.clearBackoff('authorizer', authorizerAppid);
+    await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'authorized', funcScopes, at: now });
+  }
+
+  #unavailable(err: unknown): Error {
+    if (err instanceof WxgateError) return err;
+    const failure = describeFailure(err);
+    return new WxgateError(Reason.TOKEN_UNAVAILABLE, `api_get_authorizer_list: ${failure.message}`, failure.errcode);
+  }
+}

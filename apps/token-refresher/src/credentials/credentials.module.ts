@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AuthorizationsModule } from '../authorizations/authorizations.module.js';
+import { TicketsModule } from '../tickets/tickets.module.js';
+import { ComponentCallbackKeys } from './component-callback-keys.js';
+import { CredentialsController } from './credentials.controller.js';
+import { DeleteCredential } from './delete-credential.js';
+import { ListCredentials } from './list-credentials.js';
+import { PutApp } from './put-app.js';
+import { PutComponent } from './put-component.js';
+
+@Module({
+  imports: [AuthorizationsModule, TicketsModule],
+  controllers: [CredentialsController],
+  providers: [PutComponent, PutApp, ListCredentials, DeleteCredential, ComponentCallbackKeys],
+  exports: [ComponentCallbackKeys],
+})
+export class CredentialsModule {}

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import type { AppPutRequest } from '@wxgate/contracts';
+import { Clock } from '../adapters/clock.js';
+import { CredentialRepository } from '../persistence/credential.repository.js';
+import { TokenStateRepository } from '../persistence/token-state.repository.js';
+
+/** `app.put`: an app's own secret, for tokens from `stable_token`. */
+@Injectable()
+export class PutApp {
+  constructor(
+    private readonly credentials: CredentialRepository,
+    private readonly tokens: TokenStateRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(input: AppPutRequest): Promise<void> {
+    await this.credentials.putApp({ appid: input.appid, secret: input.secret }, this.clock.now());
+    await this.tokens.ensure('app', input.appid);
+    await this.tokens.clearBackoff('app', input.appid);
+  }
+}

@@ -1,0 +1,36 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { epochMs } from './epoch-ms.js';
+
+export type AuthorizationStatus = 'authorized' | 'unauthorized';
+
+/**
+ * An app that authorized a component. Keyed by the authorizer appid alone, because
+ * `wxgate.token.get.authorizer.<appid>` names no component: the latest authorization wins.
+ */
+@Entity('refresher_authorizers')
+@Index('idx_refresher_authorizers_component', ['componentAppid'])
+export class AuthorizerEntity {
+  @PrimaryColumn({ type: 'text' })
+  appid: string;
+
+  @Column({ type: 'text', name: 'component_appid' })
+  componentAppid: string;
+
+  /** Sealed; null once unauthorized. */
+  @Column({ type: 'text', name: 'refresh_token', nullable: true })
+  refreshToken: string | null;
+
+  @Column({ type: 'text' })
+  status: AuthorizationStatus;
+
+  /** JSON array of permission-set ids. */
+  @Column({ type: 'text', name: 'func_scopes' })
+  funcScopes: string;
+
+  /** When the authorization last changed (WeChat's CreateTime in ms, or the admin call): older events change nothing. */
+  @Column({ type: 'bigint', name: 'changed_at', transformer: epochMs })
+  changedAt: number;
+
+  @Column({ type: 'bigint', name: 'updated_at', transformer: epochMs })
+  updatedAt: number;
+}

@@ -1,0 +1,10 @@
+import { AppEntity } from './entities/app.entity.js';
+import { AuthorizerEntity } from './entities/authorizer.entity.js';
+import { ComponentEntity } from './entities/component.entity.js';
+import { MetaEntity } from './entities/meta.entity.js';
+import { TokenStateEntity } from './entities/token-state.entity.js';
+import { RefresherInitial1763700000000 } from './migrations/1763700000000-refresher-initial.js';
+
+/** What `DatabaseModule.forRoot` opens and migrates for the token-refresher. */
+export const REFRESHER_ENTITIES = [MetaEntity, ComponentEntity, AppEntity, AuthorizerEntity, TokenStateEntity];
+export const REFRESHER_MIGRATIONS = [RefresherInitial1763700000000];

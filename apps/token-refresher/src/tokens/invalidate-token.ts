@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CredentialKind, TokenReply } from '@wxgate/contracts';
+import { APP_CONFIG } from '@wxgate/platform';
+import { Clock } from '../adapters/clock.js';
+import { RefresherMetrics } from '../adapters/refresher-metrics.js';
+import type { RefresherConfig } from '../config.js';
+import { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { SingleFlight } from './single-flight.js';
+import { TokenKeeper } from './token-keeper.js';
+import { APP_FORCE_REFRESH_INTERVAL_MS, isServable } from './token-timing.js';
+
+/**
+ * `token.invalidate` = compare-and-refresh. A token that is no longer current gets the current
+ * one back without a WeChat call; otherwise one refresh per credential per interval (across
+ * replicas), `force_refresh` for apps at most once per 30 s; a rate-limited call gets the current
+ * token, so a misbehaving caller cannot burn WeChat's daily quota.
+ */
+@Injectable()
+export class InvalidateToken {
+  readonly #intervalMs: number;
+  readonly #flights = new SingleFlight<TokenReply>();
+
+  constructor(
+    private readonly keeper: TokenKeeper,
+    private readonly tokens: TokenStateRepository,
+    private readonly metrics: RefresherMetrics,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: RefresherConfig,
+  ) {
+    this.#intervalMs = config.INVALIDATE_MIN_INTERVAL_S * 1000;
+  }
+
+  /** Concurrent invalidations of the same token share one answer. */
+  run(kind: CredentialKind, appid: string, rejected: string): Promise<TokenReply> {
+    return this.#flights.run(`${kind}:${appid}:${rejected}`, () => this.#run(kind, appid, rejected));
+  }
+
+  async #run(kind: CredentialKind, appid: string, rejected: string): Promise<TokenReply> {
+    const state = await this.tokens.read(kind, appid);
+    const now = this.clock.now();
+    let token: TokenReply;
+    if (state && isServable(state, now) && state.token !== rejected) {
+      token = { kind, appid, token: state.token, expiresAt: state.expiresAt };
+    } else {
+      const interval = kind === 'app' ? Math.max(this.#intervalMs, APP_FORCE_REFRESH_INTERVAL_MS) : this.#intervalMs;
+      const claimed = state !== undefined && (await this.tokens.claimInvalidation(kind, appid, now, interval));
+      token = claimed
+        ? await this.keeper.refresh(kind, appid, { replacing: rejected, force: kind === 'app' })
+        : await this.keeper.current(kind, appid);
+    }
+    this.metrics.served(kind);
+    return token;
+  }
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { CREDENTIAL_KINDS, Subjects, type CredentialKind } from '@wxgate/contracts';
+import { NATS_CONNECTION } from '@wxgate/nats';
+import { APP_CONFIG } from '@wxgate/platform';
+import { Clock } from '../adapters/clock.js';
+import type { RefresherConfig } from '../config.js';
+import { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { RefreshDueToken } from './refresh-due-token.js';
+import { TokenKeeper } from './token-keeper.js';
+
+/** setTimeout's ceiling is ~24.8 days; look again at least hourly anyway. */
+const MAX_TIMER_MS = 3_600_000;
+const MAX_JITTER_MS = 30_000;
+
+/**
+ * Every replica keeps a timer per token, set to when it falls due minus a random jitter (so
+ * tokens minted together do not come due together, and replicas do not race). Timers are reset
+ * from `token.refreshed` (heard by every replica, outside queue groups) and from a periodic scan,
+ * so a replica notices refreshes made elsewhere and takes over when another one dies.
+ */
+@Injectable()
+export class ProactiveRefresher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ProactiveRefresher');
+  readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  readonly #running = new Set<string>();
+  #scan?: NodeJS.Timeout;
+  #refreshed?: Subscription;
+  #stopped = false;
+
+  constructor(
+    private readonly refreshDue: RefreshDueToken,
+    private readonly tokens: TokenStateRepository,
+    private readonly keeper: TokenKeeper,
+    private readonly clock: Clock,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(APP_CONFIG) private readonly config: RefresherConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.keeper.onDue((kind, appid) => this.schedule(kind, appid, this.clock.now()));
+    this.#refreshed = this.nc.subscribe(Subjects.events.tokenRefreshedAll, {
+      callback: (_err, msg) => {
+        const [kind, appid] = msg.subject.split('.').slice(-2);
+        if ((CREDENTIAL_KINDS as readonly string[]).includes(kind ?? '') && appid) void this.#look(kind as CredentialKind, appid);
+      },
+    });
+    await this.scanAll();
+    this.#scan = setInterval(() => void this.scanAll(), this.config.REFRESH_SCAN_INTERVAL_S * 1000);
+    this.#scan.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.#stopped = true;
+    this.#refreshed?.unsubscribe();
+    clearInterval(this.#scan);
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  async scanAll(): Promise<void> {
+    try {
+      for (const state of await this.tokens.schedules()) {
+        if (!state.hasToken) continue;
+        const at = this.refreshDue.nextLook(state.kind, state);
+        if (at !== undefined) this.schedule(state.kind, state.appid, at);
+      }
+    } catch (err) {
+      this.logger.warn(`scan of token expiries failed: ${(err as Error).name}`);
+    }
+  }
+
+  /** Sets the timer of a credential to `at` (minus jitter), replacing a later one. */
+  schedule(kind: CredentialKind, appid: string, at: number, replace = false): void {
+    if (this.#stopped) return;
+    const key = `${kind}.${appid}`;
+    const now = this.clock.now();
+    const jittered = at - this.#jitter(at - now);
+    const existing = this.#timers.get(key);
+    if (existing && !replace && existing.at <= jittered) return;
+    if (existing) clearTimeout(existing.timer);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, jittered - now));
+    const timer = setTimeout(() => {
+      this.#timers.delete(key);
+      void this.#fire(kind, appid);
+    }, delay);
+    timer.unref();
+    this.#timers.set(key, { at: jittered, timer });
+  }
+
+  /** Re-reads a credential's state and sets its timer from it (after a refresh anywhere). */
+  async #look(kind: CredentialKind, appid: string): Promise<void> {
+    try {
+      const state = await this.tokens.read(kind, appid);
+      const at = state?.token ? this.refreshDue.nextLook(kind, state) : undefined;
+      if (at !== undefined) this.schedule(kind, appid, at, true);
+    } catch (err) {
+      this.logger.warn(`could not read ${kind} ${appid}: ${(err as Error).name}`);
+    }
+  }
+
+  async #fire(kind: CredentialKind, appid: string): Promise<void> {
+    const key = `${kind}.${appid}`;
+    if (this.#stopped || this.#running.has(key)) return;
+    this.#running.add(key);
+    try {
+      const next = await this.refreshDue.run(kind, appid);
+      if (next !== undefined) this.schedule(kind, appid, Math.max(next, this.clock.now() + 10), true);
+    } catch (err) {
+      this.logger.warn(`proactive refresh of ${kind} ${appid} failed: ${(err as Error).name}`);
+      this.schedule(kind, appid, this.clock.now() + 5_000);
+    } finally {
+      this.#running.delete(key);
+    }
+  }
+
+  /** Up to 10 % of the time left before `at` (capped at 30 s): spread, but never late. */
+  #jitter(remainingMs: number): number {
+    return Math.floor(this.clock.random() * Math.min(MAX_JITTER_MS, Math.max(0, remainingMs) * 0.1));
+  }
+}

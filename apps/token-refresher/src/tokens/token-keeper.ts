@@ -1,0 +1,172 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Reason, WxgateError, type CredentialKind, type TokenReply } from '@wxgate/contracts';
+import { APP_CONFIG } from '@wxgate/platform';
+import { WechatApiError, WechatUnreachableError } from '@wxgate/wechat';
+import { Clock } from '../adapters/clock.js';
+import { LEASE_HOLDER } from '../adapters/lease-holder.js';
+import { RefresherEvents } from '../adapters/refresher-events.js';
+import { RefresherMetrics } from '../adapters/refresher-metrics.js';
+import type { RefresherConfig } from '../config.js';
+import { TokenStateRepository, type TokenState } from '../persistence/token-state.repository.js';
+import { MintToken, type ComponentTokens } from './mint-token.js';
+import { SingleFlight } from './single-flight.js';
+import { backoffMs, dueAt, isServable, servedUntil } from './token-timing.js';
+
+const RELAY_TOKEN_NOT_READY = 85113;
+const WAIT_POLL_MS = 100;
+
+export interface RefreshOptions {
+  /** Background refresh: a valid token that is not due yet is kept. */
+  proactive?: boolean;
+  /** Compare-and-refresh: refresh only while this (rejected) token is still the current one. */
+  replacing?: string;
+  /** stable_token force_refresh (apps). */
+  force?: boolean;
+}
+
+export type DueListener = (kind: CredentialKind, appid: string) => void;
+
+/**
+ * Keeps one token per credential current. In this process concurrent callers share one refresh;
+ * across replicas a lease in the database makes one of them call WeChat while the others poll
+ * the row for its result. The token is re-read after the lease is taken, because another replica
+ * may have refreshed it meanwhile.
+ */
+@Injectable()
+export class TokenKeeper {
+  private readonly logger = new Logger('TokenKeeper');
+  readonly #flights = new SingleFlight<TokenReply>();
+  readonly #marginMs: number;
+  readonly #leaseTtlMs: number;
+  readonly #backoffMaxMs: number;
+  #dueListener?: DueListener;
+
+  constructor(
+    private readonly tokens: TokenStateRepository,
+    private readonly mint: MintToken,
+    private readonly events: RefresherEvents,
+    private readonly metrics: RefresherMetrics,
+    private readonly clock: Clock,
+    @Inject(LEASE_HOLDER) private readonly holder: string,
+    @Inject(APP_CONFIG) config: RefresherConfig,
+  ) {
+    this.#marginMs = config.REFRESH_MARGIN_S * 1000;
+    this.#leaseTtlMs = config.REFRESH_LEASE_TTL_MS;
+    this.#backoffMaxMs = config.REFRESH_BACKOFF_MAX_S * 1000;
+  }
+
+  get marginMs(): number {
+    return this.#marginMs;
+  }
+
+  /** Told when a served token is due, so a replica without a timer for it refreshes it soon. */
+  onDue(listener: DueListener): void {
+    this.#dueListener = listener;
+  }
+
+  /** A token valid now: the stored one, or a fresh one from WeChat when there is none. */
+  async current(kind: CredentialKind, appid: string): Promise<TokenReply> {
+    const state = await this.tokens.read(kind, appid);
+    const now = this.clock.now();
+    if (state && isServable(state, now)) {
+      const due = dueAt(kind, state, this.#marginMs);
+      if (due !== undefined && due <= now) this.#dueListener?.(kind, appid);
+      return reply(kind, appid, state);
+    }
+    return this.refresh(kind, appid, {});
+  }
+
+  refresh(kind: CredentialKind, appid: string, opts: RefreshOptions): Promise<TokenReply> {
+    const flight = `${kind}:${appid}:${opts.replacing !== undefined ? 'replace' : opts.proactive ? 'due' : 'get'}`;
+    return this.#flights.run(flight, () => this.#refreshOnce(kind, appid, opts));
+  }
+
+  /** For authorizer mints: the component token, replaced when WeChat rejected it. */
+  readonly componentTokens: ComponentTokens = {
+    current: async (componentAppid) => (await this.current('component', componentAppid)).token,
+    replace: async (componentAppid, rejected) => (await this.refresh('component', componentAppid, { replacing: rejected })).token,
+  };
+
+  async #refreshOnce(kind: CredentialKind, appid: string, opts: RefreshOptions): Promise<TokenReply> {
+    const started = this.clock.now();
+    const deadline = started + this.#leaseTtlMs + 5_000;
+    await this.tokens.ensure(kind, appid);
+    for (;;) {
+      const now = this.clock.now();
+      if (await this.tokens.acquireLease(kind, appid, this.holder, now, this.#leaseTtlMs)) {
+        try {
+          return await this.#refreshHoldingLease(kind, appid, opts);
+        } finally {
+          await this.tokens.releaseLease(kind, appid, this.holder).catch(() => undefined);
+        }
+      }
+      // Another replica holds the lease: wait for what it stores (or for its lease to lapse).
+      const state = await this.tokens.read(kind, appid);
+      const polled = this.clock.now();
+      if (state && this.#acceptable(kind, state, opts, polled)) return reply(kind, appid, state);
+      if (state?.failedAt !== undefined && state.failedAt >= started) return this.#fallback(kind, appid, state, polled);
+      if (polled >= deadline) {
+        if (state && isServable(state, polled) && !opts.replacing) return reply(kind, appid, state);
+        throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `${kind} ${appid}: the refresh by another replica did not finish in time`);
+      }
+      await this.clock.sleep(WAIT_POLL_MS);
+    }
+  }
+
+  async #refreshHoldingLease(kind: CredentialKind, appid: string, opts: RefreshOptions): Promise<TokenReply> {
+    const state = await this.tokens.read(kind, appid);
+    const now = this.clock.now();
+    if (state && this.#acceptable(kind, state, opts, now)) return reply(kind, appid, state);
+    if (state?.nextAttemptAt !== undefined && state.nextAttemptAt > now) return this.#fallback(kind, appid, state, now);
+
+    let minted;
+    try {
+      minted = await this.mint.mint(kind, appid, { force: opts.force ?? false, components: this.componentTokens });
+    } catch (err) {
+      if (err instanceof WxgateError) throw err;
+      const failure = describeFailure(err);
+      const failures = (state?.failures ?? 0) + 1;
+      const at = this.clock.now();
+      await this.tokens.recordFailure(kind, appid, { ...failure, at, nextAttemptAt: at + backoffMs(failures, this.#backoffMaxMs, () => this.clock.random()) });
+      this.metrics.refresh(kind, 'failed');
+      this.logger.warn(`refresh of ${kind} ${appid} failed (${failures} in a row): ${failure.message}`);
+      if (state && isServable(state, at) && opts.replacing === undefined) return reply(kind, appid, state);
+      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `${kind} ${appid}: ${failure.message}`, failure.errcode);
+    }
+    const expiresAt = servedUntil(minted.answeredAt, minted.expiresInS);
+    await this.tokens.saveToken(kind, appid, { token: minted.token, obtainedAt: minted.answeredAt, expiresAt });
+    this.metrics.refresh(kind, 'ok');
+    await this.events.tokenRefreshed(kind, appid, expiresAt);
+    return { kind, appid, token: minted.token, expiresAt };
+  }
+
+  /** Whether the stored token already is what this refresh is after (no WeChat call needed). */
+  #acceptable(kind: CredentialKind, state: TokenState, opts: RefreshOptions, now: number): boolean {
+    if (!isServable(state, now)) return false;
+    if (opts.replacing !== undefined) return state.token !== opts.replacing;
+    if (!opts.proactive) return true;
+    const due = dueAt(kind, state, this.#marginMs);
+    return due !== undefined && due > now;
+  }
+
+  /** While refreshes fail a still-valid token keeps being served; an expired one never is. */
+  #fallback(kind: CredentialKind, appid: string, state: TokenState, now: number): TokenReply {
+    if (isServable(state, now)) return reply(kind, appid, state);
+    throw new WxgateError(
+      Reason.TOKEN_UNAVAILABLE,
+      `${kind} ${appid}: refreshing failed, next attempt in ${Math.max(0, Math.ceil(((state.nextAttemptAt ?? now) - now) / 1000))} s: ${state.lastError ?? 'unknown cause'}`,
+      state.lastErrcode ?? RELAY_TOKEN_NOT_READY,
+    );
+  }
+}
+
+function reply(kind: CredentialKind, appid: string, state: TokenState): TokenReply {
+  return { kind, appid, token: state.token!, expiresAt: state.expiresAt! };
+}
+
+/** WeChat's errcode where it answered one, else 85113; the message never holds a secret. */
+export function describeFailure(err: unknown): { message: string; errcode: number } {
+  if (err instanceof WechatApiError) return { message: err.message, errcode: err.errcode };
+  if (err instanceof WechatUnreachableError) return { message: err.message, errcode: RELAY_TOKEN_NOT_READY };
+  return { message: `unexpected ${err instanceof Error ? err.name : typeof err}`, errcode: RELAY_TOKEN_NOT_READY };
+}

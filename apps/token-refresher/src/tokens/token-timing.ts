@@ -1,0 +1,50 @@
+import type { CredentialKind } from '@wxgate/contracts';
+
+/** WeChat swaps a stable token 5 minutes before its expiry (WECHAT.md). */
+export const APP_REFRESH_AHEAD_MS = 300_000;
+/** stable_token force_refresh: at most one per 30 s per app (WECHAT.md). */
+export const APP_FORCE_REFRESH_INTERVAL_MS = 30_000;
+const SAFETY_MARGIN_MS = 60_000;
+const BACKOFF_BASE_MS = 1_000;
+
+/**
+ * Until when a token is served: WeChat's expiry minus a safety margin of 60 s, but at most half the
+ * lifetime (a 2-second test token would otherwise be born expired).
+ */
+export function servedUntil(answeredAt: number, expiresInS: number): number {
+  const lifetime = Math.max(0, expiresInS * 1000);
+  return answeredAt + lifetime - Math.min(SAFETY_MARGIN_MS, lifetime / 2);
+}
+
+/**
+ * How long before `expiresAt` a token is refreshed proactively: REFRESH_MARGIN_S for component and
+ * authorizer tokens, 300 s for app tokens — each capped at half the served lifetime. Without the
+ * cap a lifetime shorter than the margin would be "due" the moment it was minted and the
+ * refresher would loop on WeChat; with it a token is refreshed at the latest halfway.
+ */
+export function refreshAheadMs(kind: CredentialKind, servedLifetimeMs: number, marginMs: number): number {
+  const ahead = kind === 'app' ? APP_REFRESH_AHEAD_MS : marginMs;
+  return Math.min(ahead, Math.max(0, servedLifetimeMs) / 2);
+}
+
+export interface TokenTimes {
+  obtainedAt?: number;
+  expiresAt?: number;
+}
+
+/** When a token becomes due for a proactive refresh, or undefined when there is none. */
+export function dueAt(kind: CredentialKind, t: TokenTimes, marginMs: number): number | undefined {
+  if (t.expiresAt === undefined) return undefined;
+  const lifetime = t.expiresAt - (t.obtainedAt ?? t.expiresAt);
+  return t.expiresAt - refreshAheadMs(kind, lifetime, marginMs);
+}
+
+export function isServable(t: TokenTimes & { token?: string }, now: number): t is TokenTimes & { token: string; expiresAt: number } {
+  return t.token !== undefined && t.expiresAt !== undefined && t.expiresAt > now;
+}
+
+/** Exponential backoff after the n-th consecutive failure (1 s, 2 s, 4 s… up to `maxMs`), ±20 % jitter. */
+export function backoffMs(failures: number, maxMs: number, random: () => number): number {
+  const base = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 30)));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}

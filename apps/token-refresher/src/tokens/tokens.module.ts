@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { GetToken } from './get-token.js';
+import { InvalidateToken } from './invalidate-token.js';
+import { MintToken } from './mint-token.js';
+import { ProactiveRefresher } from './proactive-refresher.js';
+import { RefreshDueToken } from './refresh-due-token.js';
+import { TokenKeeper } from './token-keeper.js';
+import { TokensController } from './tokens.controller.js';
+import { UpstreamRateLimiter } from './upstream-rate-limiter.js';
+
+@Module({
+  controllers: [TokensController],
+  providers: [TokenKeeper, MintToken, GetToken, InvalidateToken, RefreshDueToken, UpstreamRateLimiter, ProactiveRefresher],
+  exports: [TokenKeeper, ProactiveRefresher],
+})
+export class TokensModule {}
