@@ -1,0 +1,134 @@
+/**
+ * `npm run demo` as a user meets it: `node scripts/demo.mjs` (built by `npm test`) with its own
+ * data dir and ports, every printed curl line run verbatim through `sh -c`, then Ctrl-C (SIGINT)
+ * and no process left behind.
+ */
+import { execFile, spawn } from 'node:child_process';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import { freePort, ROOT, tempDir, waitFor } from './support/harness.js';
+
+const sh = promisify(execFile);
+const COMPONENT = 'wxc0ffee0000000001';
+const MINI_PROGRAM = 'wxa11ce00000000002';
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port with the 8 ports the demo uses (DEMO_PORT_BASE … +7) all free. */
+async function portBase(): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base > 65_000) continue;
+    const free = await Promise.all(Array.from({ length: 8 }, (_, i) => portFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** The printed lines end with `-w '\nHTTP %{http_code}\n'` (or the image summary line). */
+function answer(stdout: string): Answer {
+  const at = stdout.lastIndexOf('HTTP ');
+  return { status: Number(stdout.slice(at + 5, at + 8)), body: stdout.slice(0, at).trim() };
+}
+
+const tokenOwner = (a: Answer) => (JSON.parse(a.body) as { echo: { tokenOwner: { kind: string; appid: string } } }).echo.tokenOwner;
+
+describe('npm run demo', () => {
+  it('prints curl lines that work exactly as printed, and Ctrl-C stops every process it started', async () => {
+    const data = tempDir('wxgate-demo-');
+    const base = await portBase();
+    const demo = spawn(process.execPath, ['scripts/demo.mjs'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, DEMO_DATA_DIR: data.path, DEMO_PORT_BASE: String(base) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    demo.stdout.on('data', (d) => (out += d.toString()));
+    demo.stderr.on('data', (d) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(
+        () => {
+          if (demo.exitCode !== null) throw new Error(`demo exited with ${demo.exitCode}:\n${out}`);
+          return out.includes('Ctrl-C stops everything.');
+        },
+        { timeoutMs: 40_000, intervalMs: 100, what: 'the demo to print its curl lines' },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- demo output ---\n${out}`);
+      });
+
+      const lines = out.split('\n').filter((l) => l.startsWith('curl '));
+      expect(lines).toHaveLength(6);
+      const answers = await Promise.all(lines.map(async (line) => ({ line, ...answer((await sh('sh', ['-c', line], { cwd: ROOT })).stdout) })));
+
+      const byLine = (test: (line: string) => boolean) => answers.find((a) => test(a.line))!;
+      const plain = byLine((l) => l.includes('http://127.0.0.1') && l.includes('gettemplatedraftlist'));
+      expect(plain.status).toBe(200);
+      expect(tokenOwner(plain)).toEqual({ kind: 'component', appid: COMPONENT });
+
+      const fromAppid = byLine((l) => l.includes('http://127.0.0.1') && l.includes('/wxa/msg_sec_check?from_appid='));
+      expect(fromAppid.status).toBe(200);
+      expect(JSON.parse(fromAppid.body)).toMatchObject({ errcode: 0 });
+      expect(tokenOwner(fromAppid)).toMatchObject({ kind: 'authorizer', appid: MINI_PROGRAM });
+
+      const image = byLine((l) => l.includes('/wxa/getwxacode'));
+      expect(image.status).toBe(200);
+      expect(image.body).toBe('');
+      expect(image.line).toContain('-o /dev/null');
+
+      const refused = byLine((l) => l.includes('/wxa/commit'));
+      expect(refused.status).toBe(403);
+      expect(JSON.parse(refused.body)).toMatchObject({ errcode: 85107, reason: 'PATH_NOT_ALLOWED' });
+
+      const https = byLine((l) => l.includes('--cacert') && l.includes('--resolve api.weixin.qq.com:'));
+      expect(https.status).toBe(200);
+      expect(tokenOwner(https)).toMatchObject({ kind: 'authorizer', appid: MINI_PROGRAM });
+
+      const proxy = byLine((l) => l.includes(' -x http://127.0.0.1'));
+      expect(proxy.status).toBe(200);
+      expect(tokenOwner(proxy)).toEqual({ kind: 'component', appid: COMPONENT });
+
+      // Ctrl-C: the demo stops everything it started and exits 0.
+      const pidLine = out.split('\n').find((l) => l.startsWith('pids: ')) ?? '';
+      const pids = [...pidLine.matchAll(/([\w-]+)=(\d+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]) }));
+      expect(pids.map((p) => p.name)).toEqual(['nats-server', 'wechat-sandbox', 'token-refresher', 'policy', 'forwarder']);
+      demo.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+      const leftovers = pids.filter((p) => alive(p.pid));
+      for (const { pid } of leftovers) process.kill(pid, 'SIGKILL');
+      expect(code).toBe(0);
+      expect(leftovers).toEqual([]);
+      expect(out).toContain('demo stopped');
+    } finally {
+      if (demo.exitCode === null && demo.signalCode === null) {
+        demo.kill('SIGINT');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+        if (demo.exitCode === null) demo.kill('SIGKILL');
+      }
+      // Whatever happened above, nothing the demo started outlives the test.
+      for (const m of (out.split('\n').find((l) => l.startsWith('pids: ')) ?? '').matchAll(/=(\d+)/g)) {
+        if (alive(Number(m[1]))) process.kill(Number(m[1]), 'SIGKILL');
+      }
+      data.remove();
+    }
+  }, 60_000);
+});
