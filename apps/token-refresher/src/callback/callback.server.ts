@@ -121,9 +121,11 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
     const server = this.server;
     if (!server) return Promise.resolve();
     this.closing ??= new Promise<void>((resolve) => {
+      const started = Date.now();
       const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
       server.close(() => {
         clearTimeout(cut);
+        this.logger.log(`WeChat callback closed in ${Date.now() - started} ms`);
         resolve();
       });
       server.closeIdleConnections();
