@@ -2,8 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wxgate/nats';
 import { DatabaseModule } from '@wxgate/persistence';
 import { PlatformModule } from '@wxgate/platform';
+import { AllowlistModule } from './allowlist/allowlist.module.js';
+import { AuthorizationsModule } from './authorizations/authorizations.module.js';
+import { CheckModule } from './check/check.module.js';
 import { APP, type PolicyConfig } from './config.js';
-import { EnvironmentsController } from './environments/environments.controller.js';
+import { POLICY_ENTITIES, POLICY_MIGRATIONS } from './database/policy-database.js';
+import { EnvironmentsModule } from './environments/environments.module.js';
+import { SharingModule } from './sharing/sharing.module.js';
 
 @Module({})
 export class PolicyModule {
@@ -13,9 +18,13 @@ export class PolicyModule {
       imports: [
         PlatformModule.forRoot(APP, config),
         NatsModule.forRoot(config, APP),
-        DatabaseModule.forRoot({ app: APP, target: config.DATABASE_URL, entities: [], migrations: [] }),
+        DatabaseModule.forRoot({ app: APP, target: config.DATABASE_URL, entities: POLICY_ENTITIES, migrations: POLICY_MIGRATIONS }),
+        CheckModule,
+        EnvironmentsModule,
+        AllowlistModule,
+        SharingModule,
+        AuthorizationsModule,
       ],
-      controllers: [EnvironmentsController],
     };
   }
 }

@@ -25,18 +25,20 @@ export interface RunningConsumer {
  */
 export async function runDurableConsumer(nc: NatsConnection, options: DurableConsumerOptions): Promise<RunningConsumer> {
   const jsm = await jetstreamManager(nc);
+  // `filter_subjects` needs nats-server 2.10; Debian's package is 2.9, so one subject uses the old field.
+  const filter = options.filterSubjects.length === 1 ? { filter_subject: options.filterSubjects[0] } : { filter_subjects: options.filterSubjects };
   const config = {
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(30_000),
     max_deliver: options.maxDeliver ?? 20,
-    filter_subjects: options.filterSubjects,
+    ...filter,
   };
   try {
     await jsm.consumers.add(EVENTS_STREAM, config);
   } catch {
-    await jsm.consumers.update(EVENTS_STREAM, options.durable, { filter_subjects: options.filterSubjects, max_deliver: config.max_deliver });
+    await jsm.consumers.update(EVENTS_STREAM, options.durable, { ...filter, max_deliver: config.max_deliver });
   }
   const consumer = await jetstream(nc).consumers.get(EVENTS_STREAM, options.durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 64 });

@@ -32,6 +32,14 @@ export class PolicyModel implements PolicyView {
     return this.authorized.get(componentAppid)?.has(authorizerAppid) ?? false;
   }
 
+  /** Replaces everything at once (a full load from the database). */
+  replaceAll(envs: Iterable<EnvView>, authorizers: Map<string, string[]>): void {
+    this.envs.clear();
+    for (const env of envs) this.envs.set(env.envId, env);
+    this.authorized.clear();
+    for (const [componentAppid, appids] of authorizers) this.setAuthorizers(componentAppid, appids);
+  }
+
   /** `undefined` removes the environment. */
   setEnv(envId: string, env: EnvView | undefined): void {
     if (env) this.envs.set(envId, env);
@@ -50,14 +58,5 @@ export class PolicyModel implements PolicyView {
     if (authorized) current.add(authorizerAppid);
     else current.delete(authorizerAppid);
     this.setAuthorizers(componentAppid, current);
-  }
-
-  envIds(): string[] {
-    return [...this.envs.keys()];
-  }
-
-  /** Environments owned by component `componentAppid` (whose decisions depend on its authorizers). */
-  envsOwnedByComponent(componentAppid: string): string[] {
-    return [...this.envs.values()].filter((e) => e.ownerKind === 'component' && e.ownerAppid === componentAppid).map((e) => e.envId);
   }
 }

@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { Reason, WxgateError } from '@wxgate/contracts';
+import { PolicyChanges } from '../model/policy-changes.js';
+import { AllowlistRepository } from './allowlist.repository.js';
+
+/** Removes paths; removing one that is not listed is not an error (SPEC §3). */
+@Injectable()
+export class RemoveAllowlistPaths {
+  constructor(
+    private readonly allowlist: AllowlistRepository,
+    private readonly changes: PolicyChanges,
+  ) {}
+
+  async execute(envId: string, paths: string[]): Promise<void> {
+    const removed = await this.allowlist.remove(envId, paths);
+    if (removed === undefined) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    if (removed > 0) await this.changes.envChanged(envId);
+  }
+}

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { Reason, WxgateError, type EnvDetail } from '@wxgate/contracts';
+import { PolicyModelLoader } from '../model/policy-model.loader.js';
+
+/**
+ * An environment with its allowlist and shares, read from the database (not the model), so an
+ * admin sees a change made through another replica at once.
+ */
+@Injectable()
+export class GetEnvironment {
+  constructor(private readonly loader: PolicyModelLoader) {}
+
+  async execute(envId: string): Promise<EnvDetail> {
+    const env = await this.loader.loadEnv(envId);
+    if (!env) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    return { envId: env.envId, ownerAppid: env.ownerAppid, ownerKind: env.ownerKind, paths: [...env.paths].sort(), appids: [...env.shares].sort() };
+  }
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { Subjects } from '@wxgate/contracts';
+import { EventPublisher } from '@wxgate/nats';
+import { PolicyModelSync } from './policy-model.sync.js';
+
+/**
+ * What follows a committed change: this replica's model is brought up to date first, then
+ * `wxgate.events.policy.changed.<envId>` tells the other replicas and the relays (SPEC §3).
+ */
+@Injectable()
+export class PolicyChanges {
+  constructor(
+    private readonly sync: PolicyModelSync,
+    private readonly events: EventPublisher,
+  ) {}
+
+  /** After a write to the environment's own rows (owner, allowlist, shares, deletion). */
+  async envChanged(envId: string): Promise<void> {
+    await this.sync.refreshEnv(envId);
+    await this.announce([envId]);
+  }
+
+  async announce(envIds: Iterable<string>): Promise<void> {
+    await Promise.all([...envIds].map((envId) => this.events.publish(Subjects.events.policyChanged(envId), {})));
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
+import { AuthorizationEntity } from '../authorizations/authorization.entity.js';
+import { EnvironmentEntity } from '../environments/environment.entity.js';
+import { ShareEntity } from '../sharing/share.entity.js';
+import type { EnvView } from './policy-model.js';
+
+export interface PolicySnapshot {
+  envs: EnvView[];
+  /** componentAppid → authorizers currently authorized. */
+  authorizers: Map<string, string[]>;
+}
+
+/** Reads what the in-memory model holds from the database (at start and after changes only). */
+@Injectable()
+export class PolicyModelLoader {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async loadAll(): Promise<PolicySnapshot> {
+    const [envs, paths, shares, authorizations] = await Promise.all([
+      this.dataSource.getRepository(EnvironmentEntity).find(),
+      this.dataSource.getRepository(AllowlistPathEntity).find(),
+      this.dataSource.getRepository(ShareEntity).find(),
+      this.dataSource.getRepository(AuthorizationEntity).find({ where: { status: 'authorized' } }),
+    ]);
+    const pathsOf = groupBy(paths, (row) => row.envId, (row) => row.path);
+    const sharesOf = groupBy(shares, (row) => row.envId, (row) => row.appid);
+    return {
+      envs: envs.map((env) => toView(env, pathsOf.get(env.envId) ?? [], sharesOf.get(env.envId) ?? [])),
+      authorizers: groupBy(authorizations, (row) => row.componentAppid, (row) => row.authorizerAppid),
+    };
+  }
+
+  async loadEnv(envId: string): Promise<EnvView | undefined> {
+    const [env, paths, shares] = await Promise.all([
+      this.dataSource.getRepository(EnvironmentEntity).findOneBy({ envId }),
+      this.dataSource.getRepository(AllowlistPathEntity).findBy({ envId }),
+      this.dataSource.getRepository(ShareEntity).findBy({ envId }),
+    ]);
+    return env ? toView(env, paths.map((row) => row.path), shares.map((row) => row.appid)) : undefined;
+  }
+
+  /** Environments whose decisions depend on `componentAppid`'s authorizers. */
+  async loadEnvIdsOwnedByComponent(componentAppid: string): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(EnvironmentEntity).findBy({ ownerAppid: componentAppid, ownerKind: 'component' });
+    return rows.map((row) => row.envId);
+  }
+
+  async loadAuthorizers(componentAppid: string): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(AuthorizationEntity).findBy({ componentAppid, status: 'authorized' });
+    return rows.map((row) => row.authorizerAppid);
+  }
+}
+
+function toView(env: EnvironmentEntity, paths: string[], shares: string[]): EnvView {
+  return { envId: env.envId, ownerAppid: env.ownerAppid, ownerKind: env.ownerKind, paths: new Set(paths), shares: new Set(shares) };
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string, value: (row: T) => string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = groups.get(k);
+    if (list) list.push(value(row));
+    else groups.set(k, [value(row)]);
+  }
+  return groups;
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { Subjects } from '@wxgate/contracts';
+import { NATS_CONNECTION } from '@wxgate/nats';
+import { PolicyModel } from './policy-model.js';
+import { PolicyModelLoader } from './policy-model.loader.js';
+
+const CHANGED_PREFIX = Subjects.events.policyChanged('');
+
+/**
+ * Keeps the in-memory model equal to the database: after this replica's own writes, and after
+ * other replicas' writes, which it hears as `wxgate.events.policy.changed.<envId>` on a plain
+ * subscription outside the queue group (every replica must hear every change). Refreshes run one
+ * at a time, so a slow read of an older state never overwrites a newer one.
+ */
+@Injectable()
+export class PolicyModelSync implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('PolicyModelSync');
+  private queue: Promise<void> = Promise.resolve();
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly model: PolicyModel,
+    private readonly loader: PolicyModelLoader,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+  ) {}
+
+  onModuleInit(): Promise<void> {
+    this.subscription = this.nc.subscribe(Subjects.events.policyChangedAll, {
+      callback: (err, msg) => {
+        if (err) return;
+        const envId = msg.subject.slice(CHANGED_PREFIX.length);
+        void this.refreshEnv(envId).catch((e: unknown) => this.logger.error(`reloading environment ${envId} failed: ${(e as Error).message}`));
+      },
+    });
+    // The model was loaded before the subscription existed: a change in between would be lost.
+    return this.enqueue(async () => {
+      const snapshot = await this.loader.loadAll();
+      this.model.replaceAll(snapshot.envs, snapshot.authorizers);
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /** Reloads one environment, and the authorizers of its owner when that is a component. */
+  refreshEnv(envId: string): Promise<void> {
+    return this.enqueue(async () => {
+      const env = await this.loader.loadEnv(envId);
+      if (env?.ownerKind === 'component') this.model.setAuthorizers(env.ownerAppid, await this.loader.loadAuthorizers(env.ownerAppid));
+      this.model.setEnv(envId, env);
+    });
+  }
+
+  setAuthorized(componentAppid: string, authorizerAppid: string, authorized: boolean): Promise<void> {
+    return this.enqueue(async () => this.model.setAuthorized(componentAppid, authorizerAppid, authorized));
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { Reason, WxgateError } from '@wxgate/contracts';
+import { Clock } from '../model/clock.js';
+import { PolicyChanges } from '../model/policy-changes.js';
+import { ShareRepository } from './share.repository.js';
+
+/** Shares an environment with an appid; sharing it again is a no-op. */
+@Injectable()
+export class AddShare {
+  constructor(
+    private readonly shares: ShareRepository,
+    private readonly changes: PolicyChanges,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(envId: string, appid: string): Promise<void> {
+    const added = await this.shares.add(envId, appid, this.clock.now());
+    if (added === undefined) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    if (added) await this.changes.envChanged(envId);
+  }
+}

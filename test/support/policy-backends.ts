@@ -1,0 +1,33 @@
+/**
+ * Helpers for the policy service's e2e suites: the database backends they run on (SQLite always,
+ * PostgreSQL when `TEST_DATABASE_URL` is set) and plain-JSON calls to its subjects.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { rawRequest, testPostgres } from './harness.js';
+
+export interface PolicyBackend {
+  /** Extra environment for `startApp('policy', …)`; SQLite uses the default `./data` file in the cwd. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+export const POLICY_BACKENDS: [string, () => Promise<PolicyBackend | undefined>][] = [
+  ['SQLite', async () => ({ env: {}, drop: async () => undefined })],
+  [
+    'PostgreSQL',
+    async () => {
+      const pg = await testPostgres();
+      return pg && { env: { DATABASE_URL: pg.url }, drop: pg.drop };
+    },
+  ],
+];
+
+/** `describe` for SQLite; for PostgreSQL only when `TEST_DATABASE_URL` is set. */
+export const describeOn = (backend: string) => (backend === 'SQLite' || process.env.TEST_DATABASE_URL ? describe : describe.skip);
+
+export type Reply = Record<string, unknown> & { error?: { reason: string; message: string; errcode: number } };
+
+export const call = (nc: NatsConnection, subject: string, payload: object | string = {}) => rawRequest(nc, subject, payload) as Promise<Reply>;
+
+export const check = (nc: NatsConnection, envId: string, path: string, fromAppid?: string) =>
+  call(nc, 'wxgate.policy.check', fromAppid === undefined ? { envId, path } : { envId, path, fromAppid });
