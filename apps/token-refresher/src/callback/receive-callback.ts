@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { APPID_PATTERN, Subjects } from '@wxgate/contracts';
+import { APPID_PATTERN, Subjects, WechatEvent } from '@wxgate/contracts';
 import { msgSignature, parseWechatXml, safeEqual, WechatCryptoError, WechatMsgCrypt, wechatMessageToEvent } from '@wxgate/wechat';
 import type { CallbackKeys, CallbackKeyStore } from './callback-keys.js';
 import type { SeenPushes } from './seen-pushes.js';
@@ -156,12 +156,15 @@ export class ReceiveCallback {
     }
     const infoType = message.InfoType?.trim();
     if (!infoType || !INFO_TYPE.test(infoType)) return reject('missing_info_type', componentAppid);
-    // The trailing appid already proved the sender; an inner AppId naming someone else is not ours.
-    if (message.AppId !== undefined && message.AppId.trim() !== componentAppid) return reject('wrong_appid', componentAppid, infoType);
+    // The trailing appid already proved the sender; a message naming another component is not ours.
+    if (message.AppId?.trim() !== componentAppid) return reject('wrong_appid', componentAppid, infoType);
+    const event = wechatMessageToEvent({ ...message, AppId: componentAppid, InfoType: infoType });
+    // What consumers will parse (CreateTime a number, …): refused here rather than poisoning the stream.
+    if (!WechatEvent.safeParse(event).success) return reject('malformed_message', componentAppid, infoType);
 
     const subject = Subjects.events.wechat(componentAppid, infoType);
     try {
-      await this.deps.sink.publish(subject, wechatMessageToEvent({ ...message, InfoType: infoType }), msgId);
+      await this.deps.sink.publish(subject, event, msgId);
     } catch {
       return reject('publish_failed', componentAppid, infoType);
     }
