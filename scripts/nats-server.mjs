@@ -123,7 +123,7 @@ export async function startNatsServer({ port, storeDir } = {}) {
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
       if (!storeDir) rmSync(dir, { recursive: true, force: true });

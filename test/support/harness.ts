@@ -90,7 +90,7 @@ export async function startApp(app: AppName, env: Record<string, string>, option
       const started = Date.now();
       if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, ms: 0 };
       child.kill(signal);
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs))]);
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref())]);
       if (code === 'timeout') {
         child.kill('SIGKILL');
         throw new Error(`${app} did not exit within ${timeoutMs} ms of ${signal}`);
@@ -105,7 +105,7 @@ export async function startApp(app: AppName, env: Record<string, string>, option
 export async function runToExit(app: AppName, env: Record<string, string>, timeoutMs = 10_000): Promise<{ code: number | null; ms: number; output: string }> {
   const started = Date.now();
   const proc = await startApp(app, env);
-  const code = await Promise.race([proc.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs))]);
+  const code = await Promise.race([proc.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref())]);
   if (code === 'timeout') {
     await proc.stop('SIGKILL').catch(() => undefined);
     throw new Error(`${app} still running after ${timeoutMs} ms:\n${proc.output()}`);
