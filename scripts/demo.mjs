@@ -102,6 +102,7 @@ function curlLines(ports) {
     ['a path that is not on the allowlist is refused, with the reason', `curl -s ${status} -X POST '${http}/wxa/commit?from_appid=${MINI_PROGRAM}' -d '{}'`],
     ['HTTPS by name, trusting wxgate\'s CA (api.weixin.qq.com resolved to the forwarder)', `curl -s ${status} --cacert ${cacert} --resolve api.weixin.qq.com:${ports.tls}:127.0.0.1 -X POST 'https://api.weixin.qq.com:${ports.tls}/wxa/msg_sec_check?from_appid=${MINI_PROGRAM}' ${body}`],
     ['as an HTTP proxy (HTTP_PROXY=http://forwarder:8080 in an existing client)', `curl -s ${status} -x ${http} 'http://api.weixin.qq.com/wxa/gettemplatedraftlist'`],
+    ['as an HTTPS proxy (HTTPS_PROXY): CONNECT is answered by wxgate\'s own TLS', `curl -s ${status} -x ${http} --cacert ${cacert} -X POST 'https://api.weixin.qq.com/wxa/msg_sec_check?from_appid=${MINI_PROGRAM}' ${body}`],
   ];
 }
 

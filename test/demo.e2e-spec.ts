@@ -77,7 +77,7 @@ describe('npm run demo', () => {
       });
 
       const lines = out.split('\n').filter((l) => l.startsWith('curl '));
-      expect(lines).toHaveLength(6);
+      expect(lines).toHaveLength(7);
       const answers = await Promise.all(lines.map(async (line) => ({ line, ...answer((await sh('sh', ['-c', line], { cwd: ROOT })).stdout) })));
 
       const byLine = (test: (line: string) => boolean) => answers.find((a) => test(a.line))!;
@@ -103,9 +103,13 @@ describe('npm run demo', () => {
       expect(https.status).toBe(200);
       expect(tokenOwner(https)).toMatchObject({ kind: 'authorizer', appid: MINI_PROGRAM });
 
-      const proxy = byLine((l) => l.includes(' -x http://127.0.0.1'));
+      const proxy = byLine((l) => l.includes(' -x http://127.0.0.1') && l.includes("'http://api.weixin.qq.com/"));
       expect(proxy.status).toBe(200);
       expect(tokenOwner(proxy)).toEqual({ kind: 'component', appid: COMPONENT });
+
+      const connect = byLine((l) => l.includes(' -x http://127.0.0.1') && l.includes("'https://api.weixin.qq.com/"));
+      expect(connect.status).toBe(200);
+      expect(tokenOwner(connect)).toMatchObject({ kind: 'authorizer', appid: MINI_PROGRAM });
 
       // Ctrl-C: the demo stops everything it started and exits 0.
       const pidLine = out.split('\n').find((l) => l.startsWith('pids: ')) ?? '';

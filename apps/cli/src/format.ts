@@ -32,7 +32,7 @@ export function age(at: number | undefined, now = Date.now()): string {
   return at === undefined || at === null ? 'never' : `${formatDuration(Math.max(now - at, 1000))} ago`;
 }
 
-const plainStyle = { head: [] as string[], border: [] as string[] };
+const plainStyle = { head: [] as string[], border: [] as string[], compact: true };
 
 /** A table with a header row; plain (no colours) so it reads the same in a pipe or a log. */
 export function table(head: string[], rows: (string | number)[][]): string {
