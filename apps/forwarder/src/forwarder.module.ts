@@ -1,14 +1,38 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wxgate/nats';
 import { PlatformModule } from '@wxgate/platform';
+import { AccessLog } from './access-log/access-log.js';
 import { APP, type ForwarderConfig } from './config.js';
+import { CLOCK } from './control-plane/clock.js';
+import { ControlPlane } from './control-plane/control-plane.js';
+import { PolicyDecisions } from './decisions/policy-decisions.js';
+import { RelayServers } from './ingress/relay-servers.js';
+import { RelayMetrics } from './metrics/relay.metrics.js';
+import { RelayPipeline } from './relay/relay.pipeline.js';
+import { TokenCache } from './tokens/token-cache.js';
+import { UpstreamClient } from './upstream/upstream.client.js';
 
+/**
+ * The token-free relay (SPEC §5). Nest wires it and serves the admin port; the relay itself runs
+ * on plain Node http/https servers started at bootstrap (RelayServers).
+ */
 @Module({})
 export class ForwarderModule {
   static forRoot(config: ForwarderConfig): DynamicModule {
     return {
       module: ForwarderModule,
       imports: [PlatformModule.forRoot(APP, config), NatsModule.forRoot(config, APP)],
+      providers: [
+        { provide: CLOCK, useValue: Date.now },
+        RelayMetrics,
+        AccessLog,
+        ControlPlane,
+        PolicyDecisions,
+        TokenCache,
+        UpstreamClient,
+        RelayPipeline,
+        RelayServers,
+      ],
     };
   }
 }

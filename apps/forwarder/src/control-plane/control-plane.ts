@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { Subjects, WxgateError, type CredentialKind, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
+import { decodePayload, NATS_CONNECTION, NatsUnavailableError, requestJson } from '@wxgate/nats';
+import { RelayMetrics } from '../metrics/relay.metrics.js';
+
+const POLICY_TIMEOUT_MS = 3_000;
+/** A cold token may need a WeChat round trip on the refresher's side. */
+const TOKEN_TIMEOUT_MS = 8_000;
+
+/**
+ * The forwarder's only way to the policy service and the token-refresher: counted NATS requests
+ * (a warm call makes none) and the broadcast subscriptions that keep the caches honest.
+ */
+@Injectable()
+export class ControlPlane {
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly metrics: RelayMetrics,
+  ) {}
+
+  checkPolicy(request: PolicyCheckRequest): Promise<PolicyDecision> {
+    return this.counted('policy.check', requestJson<PolicyDecision>(this.nc, Subjects.policy.check, request, POLICY_TIMEOUT_MS));
+  }
+
+  getToken(kind: CredentialKind, appid: string): Promise<TokenReply> {
+    return this.counted('token.get', requestJson<TokenReply>(this.nc, Subjects.token.get(kind, appid), {}, TOKEN_TIMEOUT_MS));
+  }
+
+  invalidateToken(kind: CredentialKind, appid: string, token: string): Promise<TokenReply> {
+    return this.counted('token.invalidate', requestJson<TokenReply>(this.nc, Subjects.token.invalidate(kind, appid), { token }, TOKEN_TIMEOUT_MS));
+  }
+
+  /** A broadcast subscription (no queue group: every replica hears it). */
+  subscribe(subject: string, handle: (subject: string, body: unknown) => void): Subscription {
+    return this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (!err) handle(msg.subject, decodePayload(msg.data));
+      },
+    });
+  }
+
+  /** Calls `handle` whenever the connection comes back (broadcasts may have been missed). */
+  onReconnect(handle: () => void): void {
+    void (async () => {
+      for await (const status of this.nc.status()) {
+        if (status.type === 'reconnect') handle();
+      }
+    })().catch(() => undefined);
+  }
+
+  private async counted<T>(subject: 'policy.check' | 'token.get' | 'token.invalidate', request: Promise<T>): Promise<T> {
+    try {
+      const reply = await request;
+      this.metrics.natsRequest(subject, 'ok');
+      return reply;
+    } catch (err) {
+      this.metrics.natsRequest(subject, err instanceof WxgateError ? 'error' : err instanceof NatsUnavailableError ? 'unavailable' : 'error');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import type { PolicyCheckRequest, PolicyDecision } from '@wxgate/contracts';
+import { Metrics } from '@wxgate/platform';
+import { NatsUnavailableError } from '@wxgate/nats';
+import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { DECISION_REVALIDATE_MS, PolicyDecisions, type PolicySource } from './policy-decisions.js';
+
+function setup() {
+  let now = 0;
+  const asked: PolicyCheckRequest[] = [];
+  let down = false;
+  const release: (() => void)[] = [];
+  let hold = false;
+  const source: PolicySource = {
+    async checkPolicy(request): Promise<PolicyDecision> {
+      asked.push(request);
+      if (hold) await new Promise<void>((r) => release.push(r));
+      if (down) throw new NatsUnavailableError('wxgate.policy.check', 'no responders');
+      return { allowed: true, credential: { kind: 'app', appid: request.fromAppid ?? 'wxowner0001' }, tokenParam: 'access_token' };
+    },
+  };
+  const decisions = new PolicyDecisions(source, new RelayMetrics(new Metrics()), { ENV_ID: 'prod' }, () => now);
+  return { decisions, asked, advance: (ms: number) => (now += ms), setDown: (v: boolean) => (down = v), setHold: (v: boolean) => (hold = v), release };
+}
+
+describe('PolicyDecisions', () => {
+  it('asks once per (path, from_appid) and keeps the token key of the credential', async () => {
+    const { decisions, asked } = setup();
+    const [a, b] = await Promise.all([decisions.fill('/wxa/commit', undefined), decisions.fill('/wxa/commit', undefined)]);
+    expect(a).toBe(b);
+    expect(asked).toEqual([{ envId: 'prod', path: '/wxa/commit' }]);
+    expect(decisions.peek('/wxa/commit', undefined)?.tokenKey).toBe('app.wxowner0001');
+    expect(decisions.peek('/wxa/commit', 'wxother0001')).toBeUndefined();
+  });
+
+  it('drops everything on policy.changed, and does not cache an answer asked before the change', async () => {
+    const { decisions, setHold, release } = setup();
+    await decisions.fill('/wxa/commit', undefined);
+    decisions.dropAll('policy changed');
+    expect(decisions.peek('/wxa/commit', undefined)).toBeUndefined();
+    setHold(true);
+    const pending = decisions.fill('/wxa/a', undefined);
+    await Promise.resolve();
+    decisions.dropAll('policy changed');
+    release.forEach((r) => r());
+    await pending;
+    expect(decisions.peek('/wxa/a', undefined)).toBeUndefined();
+  });
+
+  it('serves a stale decision while re-asking in the background, and keeps it when the policy service is down', async () => {
+    const { decisions, asked, advance, setDown } = setup();
+    await decisions.fill('/wxa/commit', undefined);
+    advance(DECISION_REVALIDATE_MS + 1);
+    setDown(true);
+    expect(decisions.peek('/wxa/commit', undefined)?.decision.allowed).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(asked).toHaveLength(2);
+    expect(decisions.peek('/wxa/commit', undefined)?.decision.allowed).toBe(true);
+  });
+
+  it('answers TOKEN_UNAVAILABLE when a cold decision cannot be asked', async () => {
+    const { decisions, setDown } = setup();
+    setDown(true);
+    await expect(decisions.fill('/wxa/commit', undefined)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE' });
+  });
+});

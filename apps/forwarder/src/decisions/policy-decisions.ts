@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Subscription } from '@nats-io/transport-node';
+import { APP_CONFIG } from '@wxgate/platform';
+import { Reason, Subjects, WxgateError, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
+import { NatsUnavailableError } from '@wxgate/nats';
+import type { ForwarderConfig } from '../config.js';
+import { CLOCK, type Clock } from '../control-plane/clock.js';
+import { ControlPlane } from '../control-plane/control-plane.js';
+import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { tokenKey } from '../tokens/token-cache.js';
+
+export interface CachedDecision {
+  decision: PolicyDecision;
+  /** `kind.appid` of the credential to inject, for an allowed call. */
+  tokenKey?: string;
+  fetchedAt: number;
+}
+
+export interface PolicySource {
+  checkPolicy(request: PolicyCheckRequest): Promise<PolicyDecision>;
+  subscribe?: ControlPlane['subscribe'];
+  onReconnect?: ControlPlane['onReconnect'];
+}
+
+/** After this long a decision is re-asked in the background (the stale one keeps serving). */
+export const DECISION_REVALIDATE_MS = 5 * 60_000;
+/** Bounds memory against callers inventing `from_appid` values. */
+export const MAX_DECISIONS = 10_000;
+
+/**
+ * `policy.check` answers for this relay's environment, by (path, from_appid). Dropped on
+ * `policy.changed.<ENV_ID>` (a broadcast every replica hears); after a reconnect (broadcasts may
+ * have been missed) and after DECISION_REVALIDATE_MS they are re-asked in the background while
+ * the known answer keeps serving, so NATS being down never stops a warm call.
+ */
+@Injectable()
+export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('PolicyDecisions');
+  private readonly envId: string;
+  private readonly entries = new Map<string, CachedDecision>();
+  private readonly filling = new Map<string, Promise<CachedDecision>>();
+  /** Bumped by every drop, so an answer asked before a change is not cached after it. */
+  private generation = 0;
+  private subscription?: Subscription;
+
+  constructor(
+    @Inject(ControlPlane) private readonly source: PolicySource,
+    private readonly metrics: RelayMetrics,
+    @Inject(APP_CONFIG) config: Pick<ForwarderConfig, 'ENV_ID'>,
+    @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
+  ) {
+    this.envId = config.ENV_ID;
+  }
+
+  onModuleInit(): void {
+    this.subscription = this.source.subscribe?.(Subjects.events.policyChanged(this.envId), () => this.dropAll('policy changed'));
+    this.source.onReconnect?.(() => this.markAllStale());
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /** The cached decision (the hot path); a stale one is served and re-asked in the background. */
+  peek(path: string, fromAppid: string | undefined): CachedDecision | undefined {
+    const key = fromAppid === undefined ? path : `${path}?${fromAppid}`;
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    this.metrics.policyHit.inc();
+    if (this.now() - entry.fetchedAt > DECISION_REVALIDATE_MS && !this.filling.has(key)) {
+      this.ask(key, path, fromAppid).catch(() => undefined);
+    }
+    return entry;
+  }
+
+  /** Asks the policy service (single flight per key); unreachable → TOKEN_UNAVAILABLE. */
+  fill(path: string, fromAppid: string | undefined): Promise<CachedDecision> {
+    this.metrics.policyMiss.inc();
+    const key = fromAppid === undefined ? path : `${path}?${fromAppid}`;
+    return this.filling.get(key) ?? this.ask(key, path, fromAppid);
+  }
+
+  dropAll(why: string): void {
+    this.generation++;
+    if (this.entries.size > 0) this.logger.log(`${why}: ${this.entries.size} cached decisions of ${this.envId} dropped`);
+    this.entries.clear();
+  }
+
+  private markAllStale(): void {
+    this.generation++;
+    for (const entry of this.entries.values()) entry.fetchedAt = 0;
+  }
+
+  private ask(key: string, path: string, fromAppid: string | undefined): Promise<CachedDecision> {
+    const generation = this.generation;
+    const request: PolicyCheckRequest = fromAppid === undefined ? { envId: this.envId, path } : { envId: this.envId, path, fromAppid };
+    const pending = this.source
+      .checkPolicy(request)
+      .then(
+        (decision) => {
+          const entry: CachedDecision = { decision, fetchedAt: this.now() };
+          if (decision.allowed) entry.tokenKey = tokenKey(decision.credential.kind, decision.credential.appid);
+          if (generation === this.generation) {
+            if (this.entries.size >= MAX_DECISIONS && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
+            this.entries.set(key, entry);
+          }
+          return entry;
+        },
+        (err: unknown) => Promise.reject(policyUnavailable(err)),
+      )
+      .finally(() => this.filling.delete(key));
+    this.filling.set(key, pending);
+    return pending;
+  }
+}
+
+function policyUnavailable(err: unknown): WxgateError {
+  if (err instanceof NatsUnavailableError) return new WxgateError(Reason.TOKEN_UNAVAILABLE, `policy service unreachable (${err.message})`);
+  if (err instanceof WxgateError) return new WxgateError(Reason.TOKEN_UNAVAILABLE, `policy check failed: ${err.reason}: ${err.message}`);
+  return new WxgateError(Reason.TOKEN_UNAVAILABLE, 'policy check failed');
+}

@@ -1,0 +1,101 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Reason } from '@wxgate/contracts';
+import { APP_CONFIG, Readiness } from '@wxgate/platform';
+import { loadOrCreateCertificate } from '../certificates/certificate.store.js';
+import type { ForwarderConfig } from '../config.js';
+import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { rawErrorResponse } from '../relay/relay-error.js';
+import { RelayPipeline } from '../relay/relay.pipeline.js';
+import { newSeqid } from '../relay/seqid.js';
+import { isWechatApiHost } from './wechat-hosts.js';
+
+/** SIGTERM budget is 10 s overall; in-flight calls get most of it. */
+const DRAIN_MS = 7_000;
+const KEEP_ALIVE_MS = 65_000;
+
+/**
+ * The relay's listeners, outside Nest (which serves the admin port): plain HTTP on PORT (base URL,
+ * HTTP proxy absolute-form, CONNECT) and HTTPS on TLS_PORT (by name). A CONNECT to a WeChat API
+ * host on 443 is answered 200 and the tunnel handed to the HTTPS server, which terminates it with
+ * wxgate's certificate; any other CONNECT is refused without a tunnel.
+ */
+@Injectable()
+export class RelayServers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('RelayServers');
+  private http?: HttpServer;
+  private https?: HttpsServer;
+  private listening = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: ForwarderConfig,
+    private readonly pipeline: RelayPipeline,
+    private readonly metrics: RelayMetrics,
+    readiness: Readiness,
+  ) {
+    readiness.register('relay', () => this.listening);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const certificate = await loadOrCreateCertificate(this.config.CERT_DIR);
+    const options = { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: 60_000, requestTimeout: 0 };
+    this.http = createHttpServer(options, (req, res) => this.pipeline.handle(req, res, 'http'));
+    this.https = createHttpsServer({ ...options, key: certificate.key, cert: certificate.cert }, (req, res) => this.pipeline.handle(req, res, 'https'));
+    this.http.on('connect', (req, socket: Socket, head: Buffer) => this.connect(req.url ?? '', socket, head));
+    for (const server of [this.http, this.https]) server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+    const [port, tlsPort] = await Promise.all([listen(this.http, this.config.PORT), listen(this.https, this.config.TLS_PORT)]);
+    this.listening = true;
+    this.logger.log(`relaying for env ${this.config.ENV_ID} on http :${port} and https :${tlsPort} to ${this.config.WECHAT_API_BASE}`);
+  }
+
+  /** Stop accepting, let in-flight calls finish (within the shutdown budget), then close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.listening = false;
+    const servers = [this.http, this.https].filter((s): s is HttpServer | HttpsServer => s !== undefined);
+    const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const server of servers) server.closeIdleConnections();
+    const drained = await this.pipeline.drain(DRAIN_MS);
+    if (!drained) this.logger.warn('in-flight calls still running at the end of the shutdown budget; closing them');
+    for (const server of servers) server.closeAllConnections();
+    await closed;
+  }
+
+  private connect(authority: string, socket: Socket, head: Buffer): void {
+    const seqid = newSeqid();
+    const colon = authority.lastIndexOf(':');
+    const host = colon === -1 ? authority : authority.slice(0, colon);
+    const port = colon === -1 ? '' : authority.slice(colon + 1);
+    if (!isWechatApiHost(host) || port !== '443' || !this.https) {
+      this.metrics.call(403, Reason.HOST_NOT_ALLOWED);
+      socket.end(rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443, not ${JSON.stringify(authority.slice(0, 255))}`));
+      return;
+    }
+    socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
+    if (head.length > 0) socket.unshift(head);
+    this.https.emit('connection', socket);
+  }
+
+  /** Requests Node cannot even parse (e.g. control bytes in the target) still get wxgate's answer. */
+  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const reason = err.code === 'HPE_INVALID_URL' ? Reason.BAD_PATH : Reason.BAD_REQUEST;
+    const message = reason === Reason.BAD_PATH ? 'path may contain only A-Z a-z 0-9 / - _ . ~' : 'malformed request';
+    this.metrics.call(400, reason);
+    socket.end(rawErrorResponse(newSeqid(), reason, message));
+  }
+}
+
+function listen(server: HttpServer | HttpsServer, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

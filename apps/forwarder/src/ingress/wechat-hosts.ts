@@ -1,0 +1,14 @@
+/** SPEC §5: the WeChat API hosts a caller may name (absolute-form, CONNECT, by name). */
+export const WECHAT_API_HOSTS: readonly string[] = [
+  'api.weixin.qq.com',
+  'api2.weixin.qq.com',
+  'sh.api.weixin.qq.com',
+  'sz.api.weixin.qq.com',
+  'hk.api.weixin.qq.com',
+];
+
+const HOSTS: ReadonlySet<string> = new Set(WECHAT_API_HOSTS);
+
+export function isWechatApiHost(host: string): boolean {
+  return HOSTS.has(host.toLowerCase());
+}

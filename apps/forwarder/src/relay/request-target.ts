@@ -1,0 +1,62 @@
+import { relayPathProblem, Reason } from '@wxgate/contracts';
+import { isWechatApiHost } from '../ingress/wechat-hosts.js';
+
+/** A request target split into its raw path and raw query, nothing decoded or normalised. */
+export interface RelayTarget {
+  path: string;
+  rawQuery: string;
+}
+
+export interface TargetProblem {
+  reason: typeof Reason.HOST_NOT_ALLOWED | typeof Reason.BAD_PATH;
+  message: string;
+}
+
+const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+const DEFAULT_PORT: Readonly<Record<string, string>> = { http: '80', https: '443' };
+
+/**
+ * SPEC §5 step 1 and the path half of step 3, on the raw request target exactly as received: an
+ * absolute-form target must name a WeChat API host (on the scheme's default port), then the path
+ * is checked byte for byte before anything looks at it — no decoding, no normalisation, so
+ * `/wxa/../cgi-bin/token` or `%2e%2e` can never become a different path further down.
+ */
+export function parseTarget(target: string): RelayTarget | TargetProblem {
+  let rest = target;
+  if (target.charCodeAt(0) !== 0x2f /* / */) {
+    const scheme = ABSOLUTE_FORM.exec(target);
+    if (scheme) {
+      const afterScheme = scheme[0].length;
+      let end = afterScheme;
+      while (end < target.length) {
+        const c = target.charCodeAt(end);
+        if (c === 0x2f || c === 0x3f || c === 0x23) break; // / ? #
+        end++;
+      }
+      const hostProblem = authorityProblem(scheme[1]!.toLowerCase(), target.slice(afterScheme, end));
+      if (hostProblem) return { reason: Reason.HOST_NOT_ALLOWED, message: hostProblem };
+      rest = target.slice(end);
+    }
+  }
+  const q = rest.indexOf('?');
+  const path = q === -1 ? rest : rest.slice(0, q);
+  const problem = relayPathProblem(path);
+  if (problem) return { reason: Reason.BAD_PATH, message: `path ${problem}` };
+  return { path, rawQuery: q === -1 ? '' : rest.slice(q + 1) };
+}
+
+function authorityProblem(scheme: string, authority: string): string | undefined {
+  const defaultPort = DEFAULT_PORT[scheme];
+  if (!defaultPort) return `only http and https targets are relayed`;
+  if (authority.includes('@')) return 'targets with user information are not relayed';
+  const colon = authority.lastIndexOf(':');
+  const host = colon === -1 ? authority : authority.slice(0, colon);
+  const port = colon === -1 ? '' : authority.slice(colon + 1);
+  if (!isWechatApiHost(host)) return `${JSON.stringify(host.slice(0, 255))} is not a WeChat API host`;
+  if (port !== '' && port !== defaultPort) return `port ${JSON.stringify(port.slice(0, 16))} is not relayed`;
+  return undefined;
+}
+
+export function isTargetProblem(value: RelayTarget | TargetProblem): value is TargetProblem {
+  return 'reason' in value;
+}

@@ -1,0 +1,76 @@
+import { Reason, WxgateError, type CredentialKind, type TokenReply } from '@wxgate/contracts';
+import { NatsUnavailableError } from '@wxgate/nats';
+import { Metrics } from '@wxgate/platform';
+import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { TokenCache, tokenKey, type TokenSource } from './token-cache.js';
+
+function setup() {
+  let now = 1_000_000;
+  let n = 0;
+  const calls = { get: 0, invalidate: 0 };
+  let fail: Error | undefined;
+  const source: TokenSource = {
+    async getToken(kind: CredentialKind, appid: string): Promise<TokenReply> {
+      calls.get++;
+      await Promise.resolve();
+      if (fail) throw fail;
+      return { kind, appid, token: `t${++n}`, expiresAt: now + 2000 };
+    },
+    async invalidateToken(kind: CredentialKind, appid: string): Promise<TokenReply> {
+      calls.invalidate++;
+      await Promise.resolve();
+      return { kind, appid, token: `t${++n}`, expiresAt: now + 2000 };
+    },
+  };
+  const cache = new TokenCache(source, new RelayMetrics(new Metrics()), () => now);
+  return { cache, calls, advance: (ms: number) => (now += ms), failWith: (e?: Error) => (fail = e) };
+}
+
+describe('TokenCache', () => {
+  const key = tokenKey('app', 'wxapp0001');
+
+  it('fills once for concurrent misses and then serves from memory', async () => {
+    const { cache, calls } = setup();
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => cache.fill('app', 'wxapp0001')));
+    expect(new Set(tokens.map((t) => t.token))).toEqual(new Set(['t1']));
+    expect(calls.get).toBe(1);
+    expect(cache.peek(key)?.token).toBe('t1');
+    expect(calls.get).toBe(1);
+  });
+
+  it('never serves a token at or past its expiresAt', async () => {
+    const { cache, advance } = setup();
+    await cache.fill('app', 'wxapp0001');
+    advance(1999);
+    expect(cache.peek(key)).toBeDefined();
+    advance(1);
+    expect(cache.peek(key)).toBeUndefined();
+  });
+
+  it('drops an entry on token.refreshed unless it is the announced token', async () => {
+    const { cache } = setup();
+    const entry = await cache.fill('app', 'wxapp0001');
+    cache.refreshed(key, entry.expiresAt);
+    expect(cache.peek(key)).toBeDefined();
+    cache.refreshed(key, entry.expiresAt + 1);
+    expect(cache.peek(key)).toBeUndefined();
+  });
+
+  it('invalidates once for concurrent rejections of the same token and answers a newer cached one without asking', async () => {
+    const { cache, calls } = setup();
+    await cache.fill('app', 'wxapp0001');
+    const fresh = await Promise.all([cache.invalidate('app', 'wxapp0001', 't1'), cache.invalidate('app', 'wxapp0001', 't1')]);
+    expect(fresh.map((t) => t.token)).toEqual(['t2', 't2']);
+    expect(calls.invalidate).toBe(1);
+    expect((await cache.invalidate('app', 'wxapp0001', 't1')).token).toBe('t2');
+    expect(calls.invalidate).toBe(1);
+  });
+
+  it('turns every failure into TOKEN_UNAVAILABLE with the cause', async () => {
+    const { cache, failWith } = setup();
+    failWith(new NatsUnavailableError('wxgate.token.get.app.wxapp0001', '503'));
+    await expect(cache.fill('app', 'wxapp0001')).rejects.toMatchObject({ reason: Reason.TOKEN_UNAVAILABLE, message: expect.stringContaining('unreachable') });
+    failWith(new WxgateError(Reason.TOKEN_UNAVAILABLE, 'no ticket yet', 61006));
+    await expect(cache.fill('app', 'wxapp0001')).rejects.toMatchObject({ reason: Reason.TOKEN_UNAVAILABLE, message: 'no ticket yet', errcode: 85113 });
+  });
+});

@@ -1,0 +1,133 @@
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Subscription } from '@nats-io/transport-node';
+import { Reason, Subjects, WxgateError, type CredentialKind, type TokenReply } from '@wxgate/contracts';
+import { NatsUnavailableError } from '@wxgate/nats';
+import { CLOCK, type Clock } from '../control-plane/clock.js';
+import { ControlPlane } from '../control-plane/control-plane.js';
+import { RelayMetrics } from '../metrics/relay.metrics.js';
+
+export interface CachedToken {
+  kind: CredentialKind;
+  appid: string;
+  token: string;
+  /** The token as a query value, encoded once. */
+  encoded: string;
+  expiresAt: number;
+}
+
+/** What the cache needs from the token-refresher (ControlPlane in production, fakes in tests). */
+export interface TokenSource {
+  getToken(kind: CredentialKind, appid: string): Promise<TokenReply>;
+  invalidateToken(kind: CredentialKind, appid: string, token: string): Promise<TokenReply>;
+  subscribe?: ControlPlane['subscribe'];
+}
+
+export const tokenKey = (kind: CredentialKind, appid: string): string => `${kind}.${appid}`;
+
+const REFRESHED_PREFIX = Subjects.events.tokenRefreshed('app', 'x').slice(0, -'app.x'.length);
+
+/**
+ * Tokens by credential, in memory: a warm call reads the map and nothing else. An entry is
+ * dropped when the refresher announces a new token (`token.refreshed`, heard by every replica)
+ * and never used past its `expiresAt`, so a refresher that is down costs nothing until then.
+ * Concurrent misses share one NATS request (single flight), and so do concurrent invalidations.
+ */
+@Injectable()
+export class TokenCache implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('TokenCache');
+  private readonly entries = new Map<string, CachedToken>();
+  private readonly filling = new Map<string, Promise<CachedToken>>();
+  private readonly invalidating = new Map<string, Promise<CachedToken>>();
+  private subscription?: Subscription;
+
+  constructor(
+    @Inject(ControlPlane) private readonly source: TokenSource,
+    private readonly metrics: RelayMetrics,
+    @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscription = this.source.subscribe?.(Subjects.events.tokenRefreshedAll, (subject, body) => {
+      const expiresAt = (body as { expiresAt?: unknown } | null)?.expiresAt;
+      this.refreshed(subject.slice(REFRESHED_PREFIX.length), typeof expiresAt === 'number' ? expiresAt : undefined);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /** The cached token when it is still valid (the hot path: no promise, no NATS). */
+  peek(key: string): CachedToken | undefined {
+    const entry = this.entries.get(key);
+    if (entry !== undefined && this.now() < entry.expiresAt) {
+      this.metrics.tokenHit.inc();
+      return entry;
+    }
+    return undefined;
+  }
+
+  /** Asks the refresher; throws TOKEN_UNAVAILABLE (step 11) with the cause when there is none. */
+  fill(kind: CredentialKind, appid: string): Promise<CachedToken> {
+    const key = tokenKey(kind, appid);
+    this.metrics.tokenMiss.inc();
+    let pending = this.filling.get(key);
+    if (!pending) {
+      pending = this.source
+        .getToken(kind, appid)
+        .then((reply) => this.store(key, kind, appid, reply), (err: unknown) => Promise.reject(unavailable(err)))
+        .finally(() => this.filling.delete(key));
+      this.filling.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * WeChat rejected `rejected`: compare-and-refresh. When the cache already holds a newer token
+   * it is the answer; otherwise one `token.invalidate` per credential is in flight at a time.
+   */
+  invalidate(kind: CredentialKind, appid: string, rejected: string): Promise<CachedToken> {
+    const key = tokenKey(kind, appid);
+    const current = this.entries.get(key);
+    if (current && current.token !== rejected && this.now() < current.expiresAt) return Promise.resolve(current);
+    let pending = this.invalidating.get(key);
+    if (!pending) {
+      if (current?.token === rejected) this.entries.delete(key);
+      pending = this.source
+        .invalidateToken(kind, appid, rejected)
+        .then((reply) => this.store(key, kind, appid, reply), (err: unknown) => Promise.reject(unavailable(err)))
+        .finally(() => this.invalidating.delete(key));
+      this.invalidating.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** `token.refreshed`: the entry is stale unless it already is the announced token. */
+  refreshed(key: string, expiresAt: number | undefined): void {
+    const entry = this.entries.get(key);
+    if (entry && (expiresAt === undefined || entry.expiresAt !== expiresAt)) {
+      this.entries.delete(key);
+      this.logger.debug(`token of ${key} refreshed elsewhere; dropped from the cache`);
+    }
+  }
+
+  private store(key: string, kind: CredentialKind, appid: string, reply: TokenReply): CachedToken {
+    if (typeof reply?.token !== 'string' || typeof reply.expiresAt !== 'number') {
+      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered no token for ${key}`);
+    }
+    const entry: CachedToken = { kind, appid, token: reply.token, encoded: encodeURIComponent(reply.token), expiresAt: reply.expiresAt };
+    if (this.now() < entry.expiresAt) this.entries.set(key, entry);
+    else throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered an expired token for ${key}`);
+    return entry;
+  }
+}
+
+/** Step 11: whatever kept the token from us becomes TOKEN_UNAVAILABLE with the cause. */
+function unavailable(err: unknown): WxgateError {
+  if (err instanceof WxgateError) {
+    if (err.reason === Reason.TOKEN_UNAVAILABLE) return new WxgateError(Reason.TOKEN_UNAVAILABLE, err.message);
+    return new WxgateError(Reason.TOKEN_UNAVAILABLE, `${err.reason}: ${err.message}`);
+  }
+  if (err instanceof NatsUnavailableError) return new WxgateError(Reason.TOKEN_UNAVAILABLE, `token-refresher unreachable (${err.message})`);
+  return new WxgateError(Reason.TOKEN_UNAVAILABLE, 'token lookup failed');
+}

@@ -1,0 +1,150 @@
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG } from '@wxgate/platform';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
+import type { ForwarderConfig } from '../config.js';
+import { RelayMetrics } from '../metrics/relay.metrics.js';
+
+/** Marks errors raised while connecting (DNS, refused, TLS handshake, connect timeout). */
+const CONNECT_FAILED = Symbol('wxgate.connectFailed');
+/** After a connection failure the backup is tried first for this long. */
+const PRIMARY_BACKOFF_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+const BACKSTOP_MS = 1_000;
+
+export interface UpstreamOrigin {
+  /** `Host` header value for this origin. */
+  host: string;
+  pool: Pool;
+  label: 'primary' | 'backup';
+}
+
+/** A request body undici may read more than once only if nothing was read the first time. */
+export interface ReplayableBody {
+  readonly pulled: number;
+}
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  /** Path and query, as sent. */
+  path: string;
+  /** Flat header list whose first pair is `host` (rewritten per origin). */
+  headers: string[];
+  body: Buffer | (AsyncIterable<Buffer> & ReplayableBody) | undefined;
+  /** Aborted by the caller going away, or here when UPSTREAM_TIMEOUT_MS passes without an answer. */
+  abort: AbortController;
+}
+
+export class UpstreamUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamUnreachableError';
+  }
+}
+
+export class UpstreamTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`WeChat did not answer within ${ms} ms`);
+    this.name = 'UpstreamTimeoutError';
+  }
+}
+
+export function isConnectFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[CONNECT_FAILED] === true;
+}
+
+/**
+ * WeChat through keep-alive undici pools: `WECHAT_API_BASE`, and `WECHAT_API_BACKUP` for
+ * connection failures before any byte was sent (SPEC §5 step 9). These are the only hosts wxgate
+ * ever sends to.
+ */
+@Injectable()
+export class UpstreamClient implements OnApplicationShutdown {
+  private readonly origins: UpstreamOrigin[];
+  private readonly timeoutMs: number;
+  private primaryDownUntil = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) config: ForwarderConfig,
+    private readonly metrics: RelayMetrics,
+  ) {
+    this.timeoutMs = config.UPSTREAM_TIMEOUT_MS;
+    this.origins = [origin(config.WECHAT_API_BASE, 'primary', config.UPSTREAM_TIMEOUT_MS)];
+    if (config.WECHAT_API_BACKUP) this.origins.push(origin(config.WECHAT_API_BACKUP, 'backup', config.UPSTREAM_TIMEOUT_MS));
+  }
+
+  /**
+   * Sends `request`; on a connection failure (nothing sent) tries the other origin. Resolves with
+   * WeChat's response and whether the backup answered; throws UpstreamUnreachableError when no
+   * origin could be reached, undici's error otherwise (timeouts, resets after sending).
+   */
+  async send(request: UpstreamRequest): Promise<{ response: Dispatcher.ResponseData; failover: boolean }> {
+    const order = this.origins.length > 1 && Date.now() < this.primaryDownUntil ? [this.origins[1]!, this.origins[0]!] : this.origins;
+    const failures: string[] = [];
+    for (let i = 0; i < order.length; i++) {
+      const target = order[i]!;
+      if (i > 0) {
+        if (request.body !== undefined && !Buffer.isBuffer(request.body) && request.body.pulled > 0) break;
+        this.metrics.failovers.inc();
+      }
+      request.headers[1] = target.host;
+      const started = performance.now();
+      // undici's own timers tick coarsely (~0.5 s); the contract's timeout is kept to the millisecond.
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.abort.abort();
+      }, this.timeoutMs);
+      try {
+        const response = await target.pool.request({
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+          // undici streams any async iterable; its types only name Readable.
+          body: request.body as Buffer | Readable | undefined,
+          signal: request.abort.signal,
+          headersTimeout: this.timeoutMs + BACKSTOP_MS,
+          bodyTimeout: this.timeoutMs,
+        });
+        clearTimeout(timer);
+        this.metrics.upstreamAnswered((performance.now() - started) / 1000);
+        return { response, failover: target.label === 'backup' };
+      } catch (err) {
+        clearTimeout(timer);
+        this.metrics.upstreamFailed((performance.now() - started) / 1000);
+        if (timedOut) throw new UpstreamTimeoutError(this.timeoutMs);
+        if (!isConnectFailure(err)) throw err;
+        if (target.label === 'primary') this.primaryDownUntil = Date.now() + PRIMARY_BACKOFF_MS;
+        failures.push(`${target.label}: ${describe(err)}`);
+      }
+    }
+    throw new UpstreamUnreachableError(`WeChat unreachable (${failures.join('; ')})`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.origins.map((o) => o.pool.close().catch(() => undefined)));
+  }
+}
+
+function origin(base: string, label: UpstreamOrigin['label'], timeoutMs: number): UpstreamOrigin {
+  const url = new URL(base);
+  const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, keepAlive: true });
+  const pool = new Pool(url.origin, {
+    connect: (options, callback) =>
+      connect(options, (err, socket) => {
+        if (err) (err as unknown as Record<symbol, unknown>)[CONNECT_FAILED] = true;
+        callback(err as Error, socket as never);
+      }),
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 60_000,
+    headersTimeout: timeoutMs + BACKSTOP_MS,
+    bodyTimeout: timeoutMs,
+  });
+  return { host: url.host, pool, label };
+}
+
+function describe(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return String(err);
+  const { code, message } = err as { code?: string; message?: string };
+  return code ? `${code}` : (message ?? 'connection failed');
+}
