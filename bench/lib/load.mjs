@@ -1,0 +1,117 @@
+// Load generators: autocannon for HTTP (latencies taken from its per-response hrtime, not its
+// whole-millisecond histogram, so sub-millisecond differences show) and a plain loop of NATS
+// requests with a fixed number in flight.
+import autocannon from 'autocannon';
+
+/** Percentile of a sorted Float64Array (nearest rank). */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+const round = (v, digits = 3) => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : null);
+
+/** Growable list of latencies (ms) that ends sorted. */
+class Samples {
+  #data = new Float64Array(1 << 16);
+  #n = 0;
+  push(v) {
+    if (this.#n === this.#data.length) {
+      const bigger = new Float64Array(this.#data.length * 2);
+      bigger.set(this.#data);
+      this.#data = bigger;
+    }
+    this.#data[this.#n++] = v;
+  }
+  get length() {
+    return this.#n;
+  }
+  sorted() {
+    return this.#data.subarray(0, this.#n).sort();
+  }
+}
+
+function summary(samples, seconds, extra = {}) {
+  const sorted = samples.sorted();
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    requests: sorted.length,
+    rps: round(sorted.length / seconds, 1),
+    p50Ms: round(percentile(sorted, 50)),
+    p90Ms: round(percentile(sorted, 90)),
+    p99Ms: round(percentile(sorted, 99)),
+    meanMs: round(sum / Math.max(sorted.length, 1)),
+    ...extra,
+  };
+}
+
+/**
+ * One autocannon run. `rate` (requests/s over all connections) switches to a fixed arrival rate.
+ * Only 2xx answers count as samples; anything else is reported in `non2xx`/`errors`.
+ */
+export function httpLoad({ url, method = 'GET', body, headers = {}, connections = 50, seconds, rate }) {
+  return new Promise((resolve, reject) => {
+    const samples = new Samples();
+    const started = performance.now();
+    const instance = autocannon(
+      {
+        url,
+        method,
+        body,
+        headers,
+        connections,
+        duration: seconds,
+        ...(rate ? { overallRate: rate } : {}),
+      },
+      (err, result) => {
+        if (err) return reject(err);
+        const elapsed = (performance.now() - started) / 1000;
+        resolve(
+          summary(samples, Math.min(elapsed, result.duration || elapsed), {
+            errors: result.errors + result.timeouts,
+            non2xx: result.non2xx,
+            bytesPerS: Math.round(result.throughput.average),
+          }),
+        );
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) samples.push(responseTime);
+    });
+  });
+}
+
+/**
+ * `inFlight` loops each sending the next request as soon as the previous one is answered, for
+ * `seconds`. A reply starting with `{"error"` counts as an error, not a sample.
+ */
+export async function natsLoad(nc, subject, payload, { inFlight = 64, seconds }) {
+  const samples = new Samples();
+  let errors = 0;
+  let firstError;
+  const started = performance.now();
+  const endAt = started + seconds * 1000;
+  const data = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+  const worker = async () => {
+    while (performance.now() < endAt) {
+      const t0 = performance.now();
+      try {
+        const msg = await nc.request(subject, data, { timeout: 5000 });
+        const d = msg.data;
+        if (d.length > 8 && d[0] === 0x7b && d[2] === 0x65 && d[3] === 0x72 && d[4] === 0x72) {
+          errors++;
+          firstError ??= msg.string();
+        } else {
+          samples.push(performance.now() - t0);
+        }
+      } catch (err) {
+        errors++;
+        firstError ??= err.message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return summary(samples, (performance.now() - started) / 1000, { errors, ...(firstError ? { firstError } : {}) });
+}

@@ -1,0 +1,138 @@
+// The bench's report: targets of issue 8 checked against the results, the markdown table, and
+// BENCHMARKS.md (regenerated each run; the hand-written section between the NOTES markers is kept).
+
+const NOTES_START = '<!-- notes: kept across bench runs -->';
+const NOTES_END = '<!-- end of notes -->';
+
+const fmt = (v, digits = 2) => (v == null || Number.isNaN(v) ? '—' : typeof v === 'number' ? String(Math.round(v * 10 ** digits) / 10 ** digits) : String(v));
+const mark = (met) => (met === undefined ? '—' : met ? 'yes' : '**no**');
+
+/** Each target of issue 8 with the figure measured and whether it was met (undefined: not measured). */
+export function evaluateTargets(r) {
+  const t = [];
+  const add = (name, target, value, met) => t.push({ name, target, value: value ?? null, met: value == null ? undefined : met });
+  const get = r.relay?.get;
+  const post = r.relay?.post4k;
+  add('relay throughput, small GET: forwarder / minimal proxy', '≥ 0.85', get?.forwarderOverMinimal, get?.forwarderOverMinimal >= 0.85);
+  add('relay throughput, 4 KiB POST: forwarder / minimal proxy', '≥ 0.85', post?.forwarderOverMinimal, post?.forwarderOverMinimal >= 0.85);
+  const added = r.addedLatency;
+  add('added latency at 1,000 req/s, p50 (ms)', '≤ 0.2', added?.forwarderAddedP50Ms, added?.forwarderAddedP50Ms <= 0.2);
+  add('added latency at 1,000 req/s, p99 (ms)', '≤ 0.5', added?.forwarderAddedP99Ms, added?.forwarderAddedP99Ms <= 0.5);
+  const tg = r.tokenService?.tokenGet;
+  add('token.get throughput / raw NATS echo', '≥ 0.5', tg?.overEcho, tg?.overEcho >= 0.5);
+  add('token.get p50 (ms), 64 in flight', '≤ 0.3', tg?.p50Ms, tg?.p50Ms <= 0.3);
+  const e = r.tokenEconomy;
+  const coldCalls = e?.cold ? e.cold.authorizerTokenCalls + e.cold.componentTokenCalls : undefined;
+  add('WeChat token calls for 1,000 cold calls over 100 authorizers', '100 authorizer + 1 component', e?.cold ? `${e.cold.authorizerTokenCalls} + ${e.cold.componentTokenCalls}` : undefined, e?.cold?.authorizerTokenCalls === 100 && e?.cold?.componentTokenCalls === 1 && e?.cold?.ok === e?.calls && coldCalls === 101);
+  add('WeChat token calls for the same after a full restart', '0', e?.afterRestart ? e.afterRestart.authorizerTokenCalls + e.afterRestart.componentTokenCalls : undefined, e?.afterRestart?.authorizerTokenCalls === 0 && e?.afterRestart?.componentTokenCalls === 0 && e?.afterRestart?.ok === e?.calls);
+  const m = r.memory;
+  add('forwarder peak RSS, 20 concurrent 30 MiB uploads (MiB)', '≤ 300', m?.peakRssMiB, m?.peakRssMiB <= 300 && m?.ok === m?.uploads);
+  add('whole bench run (s)', '< 300', r.totalSeconds, r.totalSeconds < 300);
+  return t;
+}
+
+function relayRows(r) {
+  const rows = [];
+  for (const [key, label] of [['get', 'small JSON GET'], ['post4k', '4 KiB JSON POST']]) {
+    const c = r.relay?.[key];
+    if (!c) continue;
+    for (const name of ['forwarder', 'minimal', 'direct']) {
+      const x = c[name];
+      if (!x) continue;
+      const errs = x.non2xx || x.errors ? ` (non-2xx ${x.non2xx}, errors ${x.errors})` : '';
+      rows.push(`| relay ${label}, 50 connections | ${name === 'minimal' ? 'minimal proxy' : name === 'direct' ? 'sandbox direct' : 'forwarder'} | ${fmt(x.rps, 0)}${errs} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} |`);
+    }
+  }
+  const a = r.addedLatency;
+  if (a) {
+    for (const name of ['forwarder', 'minimal', 'direct']) {
+      const x = a[name];
+      if (x) rows.push(`| GET at a fixed ${a.rate} req/s | ${name === 'minimal' ? 'minimal proxy' : name === 'direct' ? 'sandbox direct' : 'forwarder'} | ${fmt(x.rps, 0)} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} |`);
+    }
+  }
+  const ts = r.tokenService;
+  if (ts) {
+    for (const [key, label] of [['tokenGet', 'token.get'], ['policyCheck', 'policy.check']]) {
+      const x = ts[key];
+      if (!x) continue;
+      rows.push(`| NATS, ${ts.inFlight} in flight | ${label} (${x.replyBytes} B reply) | ${fmt(x.rps, 0)}${x.errors ? ` (errors ${x.errors})` : ''} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} |`);
+      rows.push(`| NATS, ${ts.inFlight} in flight | raw echo, ${x.replyBytes} B | ${fmt(x.echo.rps, 0)} | ${fmt(x.echo.p50Ms, 3)} | ${fmt(x.echo.p99Ms, 3)} |`);
+    }
+  }
+  return rows;
+}
+
+/** The markdown printed at the end of a run and kept in BENCHMARKS.md. */
+export function renderTable(r) {
+  const lines = [
+    `Run ${r.date} · ${r.machine.cores} cores (${r.machine.cpu}) · node ${r.node} · ${r.durationS} s per load run · whole run ${r.totalSeconds} s`,
+    '',
+    '| target | wanted | measured | met |',
+    '|---|---|---|---|',
+    ...r.targets.map((t) => `| ${t.name} | ${t.target} | ${fmt(t.value, 3)} | ${mark(t.met)} |`),
+    '',
+    '| load | target | req/s | p50 ms | p99 ms |',
+    '|---|---|---:|---:|---:|',
+    ...relayRows(r),
+  ];
+  const extra = [];
+  if (r.relay?.get) extra.push(`forwarder / sandbox direct: GET ${fmt(r.relay.get.forwarderOverDirect, 3)}, POST ${fmt(r.relay.post4k?.forwarderOverDirect, 3)}; minimal proxy / direct: GET ${fmt(r.relay.get.minimalOverDirect, 3)}, POST ${fmt(r.relay.post4k?.minimalOverDirect, 3)}`);
+  if (r.addedLatency) extra.push(`added at ${r.addedLatency.rate} req/s (minus direct): forwarder p50 ${fmt(r.addedLatency.forwarderAddedP50Ms, 3)} ms, p99 ${fmt(r.addedLatency.forwarderAddedP99Ms, 3)} ms; minimal proxy p50 ${fmt(r.addedLatency.minimalAddedP50Ms, 3)} ms, p99 ${fmt(r.addedLatency.minimalAddedP99Ms, 3)} ms`);
+  const e = r.tokenEconomy;
+  if (e?.cold) extra.push(`token economy: ${e.calls} cold calls over ${e.authorizers} authorizers, ${e.cold.ok} answered errcode 0 in ${e.cold.ms} ms → ${e.cold.authorizerTokenCalls} api_authorizer_token + ${e.cold.componentTokenCalls} api_component_token calls; after restarting all three services (${e.afterRestart?.restartMs} ms), ${e.afterRestart?.ok} ok in ${e.afterRestart?.ms} ms → ${e.afterRestart?.authorizerTokenCalls} + ${e.afterRestart?.componentTokenCalls}`);
+  const m = r.memory;
+  if (m?.peakRssMiB != null) extra.push(`memory: ${m.ok}/${m.uploads} uploads of ${m.uploadMiB} MiB through the forwarder in ${m.ms} ms; RSS ${m.rssBeforeMiB} MiB before, peak ${m.peakRssMiB} MiB (${m.peakFrom})`);
+  for (const [name, value] of Object.entries(r)) {
+    if (value && typeof value === 'object' && typeof value.error === 'string') extra.push(`**${name} failed**: ${value.error.split('\n')[0]}`);
+  }
+  if (typeof r.error === 'string') extra.push(`**run failed**: ${r.error.split('\n')[0]}`);
+  if (extra.length) lines.push('', ...extra.map((x) => `- ${x}`));
+  return lines.join('\n');
+}
+
+export function renderBenchmarksMd(r, table, previous) {
+  const s = previous.indexOf(NOTES_START);
+  const e = previous.indexOf(NOTES_END);
+  const notes = s !== -1 && e > s ? previous.slice(s + NOTES_START.length, e).trim() : '';
+  return [
+    '# wxgate benchmarks',
+    '',
+    '`npm run bench` builds, starts a private NATS, the WeChat sandbox (call log off), the token-refresher,',
+    'policy and forwarder as built processes with SQLite in temp directories, seeds them over NATS and measures,',
+    'in one run, wxgate against baselines measured on the same machine in the same run:',
+    '',
+    '1. **relay** — forwarder vs the sandbox called directly vs `bench/minimal-proxy.mjs` (node:http + an undici',
+    '   Pool appending a fixed token parameter, no checks): autocannon, 50 connections, small JSON GET',
+    '   (`/wxa/getwxadevinfo`) and 4 KiB JSON POST (`/wxa/msg_sec_check`), warm caches; then GET at a fixed',
+    '   1,000 req/s (10 connections), latency minus the direct call\'s. Latencies are from autocannon\'s',
+    '   per-response hrtime (sub-millisecond), not its whole-millisecond histogram.',
+    '2. **token service** — `wxgate.token.get.authorizer.<appid>` and `wxgate.policy.check` with 64 requests',
+    '   in flight from one `@nats-io/transport-node` client, vs a raw NATS responder (`bench/nats-echo.mjs`,',
+    '   its own process) answering with a reply of the same size.',
+    '3. **token economy** — 1,000 concurrent cold calls through the forwarder spread over 100 imported',
+    '   authorizers, WeChat token calls counted from the sandbox; then a restart of all three services',
+    '   (same data directories) and the same 1,000 calls again.',
+    '4. **memory** — the forwarder\'s peak RSS (/proc VmHWM reset before, VmRSS sampled every 20 ms) during',
+    '   20 concurrent 30 MiB streamed uploads.',
+    '',
+    'Every figure is in `bench/results.json`. `BENCH_DURATION_S` sets the seconds per load run (default 10);',
+    '`BENCH_CPU_PROF=1` (or `forwarder,token-refresher,policy`) runs those services with `--cpu-prof` into',
+    '`bench/profiles/` and prints their top self-time frames (`node bench/profile-summary.mjs <file>` does the',
+    'same for any profile).',
+    '',
+    `## Latest run (${r.machine.cores} cores)`,
+    '',
+    `Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, ${r.machine.platform}; node ${r.node}.`,
+    'The bench client (autocannon), NATS, the sandbox and the services share these cores, so a ratio is',
+    'what this machine gives, not a property of the code alone.',
+    '',
+    table,
+    '',
+    '## Notes',
+    '',
+    NOTES_START,
+    notes,
+    NOTES_END,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,101 @@
+// Summarises a V8 .cpuprofile (node --cpu-prof): the top frames by self time and the share of
+// busy time per origin (a package in node_modules, node's internals, wxgate's own dist files).
+//
+//   node bench/profile-summary.mjs <file.cpuprofile> [top=25]
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const IDLE = new Set(['(idle)', '(program)', '(garbage collector)']);
+
+/** Where a frame's code lives, short enough for a table. */
+function origin(url) {
+  if (!url) return '(native)';
+  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm !== -1) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  const dist = url.indexOf('/dist/');
+  if (dist !== -1) return url.slice(dist + 1).split('/').slice(0, 3).join('/');
+  return path.basename(url);
+}
+
+function location(frame) {
+  const url = frame.url || '';
+  const file = url.startsWith('node:') ? url : url.includes('node_modules/') ? url.slice(url.lastIndexOf('node_modules/') + 13) : url.includes('/dist/') ? url.slice(url.indexOf('/dist/') + 1) : path.basename(url);
+  return file ? `${file}:${frame.lineNumber + 1}` : '';
+}
+
+export function summarise(file, top = 25) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const frames = new Map();
+  const origins = new Map();
+  let total = 0;
+  let busy = 0;
+  const special = {};
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    const f = node.callFrame;
+    const name = f.functionName || '(anonymous)';
+    total += us;
+    if (IDLE.has(name)) {
+      special[name] = (special[name] ?? 0) + us;
+      if (name !== '(garbage collector)') continue;
+    }
+    busy += us;
+    const key = `${name}\u0000${location(f)}`;
+    frames.set(key, (frames.get(key) ?? 0) + us);
+    const o = IDLE.has(name) ? name : origin(f.url);
+    origins.set(o, (origins.get(o) ?? 0) + us);
+  }
+  const pct = (us) => Math.round((1000 * us) / Math.max(busy, 1)) / 10;
+  return {
+    file,
+    totalMs: Math.round(total / 1000),
+    busyMs: Math.round(busy / 1000),
+    idleMs: Math.round((special['(idle)'] ?? 0) / 1000),
+    gcMs: Math.round((special['(garbage collector)'] ?? 0) / 1000),
+    topFrames: [...frames.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([key, us]) => {
+        const [fn, where] = key.split('\u0000');
+        return { function: fn, where, selfMs: Math.round(us / 1000), pctOfBusy: pct(us) };
+      }),
+    byOrigin: [...origins.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([o, us]) => ({ origin: o, selfMs: Math.round(us / 1000), pctOfBusy: pct(us) })),
+  };
+}
+
+export function formatSummary(s) {
+  const lines = [
+    `profile ${s.file}: ${s.totalMs} ms sampled, ${s.busyMs} ms busy (GC ${s.gcMs} ms), ${s.idleMs} ms idle`,
+    '',
+    '| self % of busy | self ms | function | where |',
+    '|---:|---:|---|---|',
+    ...s.topFrames.map((f) => `| ${f.pctOfBusy} | ${f.selfMs} | \`${f.function}\` | ${f.where} |`),
+    '',
+    '| self % of busy | self ms | origin |',
+    '|---:|---:|---|',
+    ...s.byOrigin.map((o) => `| ${o.pctOfBusy} | ${o.selfMs} | ${o.origin} |`),
+  ];
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [file, top] = process.argv.slice(2);
+  if (!file) {
+    process.stderr.write('usage: node bench/profile-summary.mjs <file.cpuprofile> [top]\n');
+    process.exit(64);
+  }
+  process.stdout.write(formatSummary(summarise(file, Number(top) || 25)) + '\n');
+}

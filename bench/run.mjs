@@ -1,0 +1,523 @@
+// `npm run bench` (issue 8): wxgate against baselines measured in the same run on the same machine.
+//
+// Starts a private NATS, the WeChat sandbox (call log off), the token-refresher, policy and
+// forwarder as built processes (each in its own temp cwd, so SQLite lands in a temp ./data), seeds
+// them the way an operator would (component.put, authorizer.put imports of authorizations that
+// exist in the sandbox, env + allowlist over NATS), then measures:
+//   1. token economy: 1,000 concurrent cold calls over 100 authorizers → WeChat token calls,
+//      then a full restart of the three services and the same calls again;
+//   2. relay: forwarder vs the sandbox called directly vs bench/minimal-proxy.mjs (50 connections,
+//      small JSON GET and 4 KiB JSON POST), and the latency added at a fixed 1,000 req/s;
+//   3. token service: token.get and policy.check with 64 in flight vs a raw NATS echo;
+//   4. memory: the forwarder's peak RSS during 20 concurrent 30 MiB uploads.
+// Prints a markdown table, writes bench/results.json and BENCHMARKS.md.
+//
+// BENCH_DURATION_S   seconds per measured load run (default 10)
+// BENCH_CPU_PROF     `1` or a comma list of apps (forwarder,token-refresher,policy): run them with
+//                    --cpu-prof into bench/profiles/ and print the top self-time frames
+// BENCH_KEEP_TMP     `1`: keep the temp directory (logs, databases) for a look afterwards
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { connect } from '@nats-io/transport-node';
+import { Pool } from 'undici';
+import { freePort, startNatsServer, waitForPort } from '../scripts/nats-server.mjs';
+import { httpLoad, natsLoad } from './lib/load.mjs';
+import { procStatus, readyz, ROOT, startProcess, waitFor } from './lib/processes.mjs';
+import { renderBenchmarksMd, renderTable, evaluateTargets } from './lib/report.mjs';
+import { formatSummary, summarise } from './profile-summary.mjs';
+
+const DURATION_S = positiveNumber('BENCH_DURATION_S', 10);
+const WARMUP_S = Math.min(2, DURATION_S);
+const PROFILED = profiledApps(process.env.BENCH_CPU_PROF);
+const KEEP_TMP = process.env.BENCH_KEEP_TMP === '1';
+
+const COMPONENT = { appid: 'wxbe9c00000000c001', secret: randomBytes(16).toString('hex'), token: randomBytes(12).toString('hex'), encodingAesKey: aesKey() };
+const AUTHORIZERS = Array.from({ length: 100 }, (_, i) => ({ appid: `wxbe9a${i.toString(16).padStart(12, '0')}`, refreshToken: `refreshtoken@@@bench-${i}-${randomBytes(8).toString('hex')}` }));
+const RELAY_AUTHORIZER = AUTHORIZERS[0].appid;
+const ENV_ID = 'bench';
+const GET_PATH = '/wxa/getwxadevinfo';
+const POST_PATH = '/wxa/msg_sec_check';
+const TOKEN_PATHS = { component: '/cgi-bin/component/api_component_token', authorizer: '/cgi-bin/component/api_authorizer_token' };
+const COLD_CALLS = 1000;
+const UPLOADS = 20;
+const UPLOAD_BYTES = 30 * 1024 * 1024;
+const FIXED_RATE = 1000;
+const NATS_IN_FLIGHT = 64;
+
+function positiveNumber(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) {
+    process.stderr.write(`bench: ${name} must be a positive number of seconds, got ${JSON.stringify(raw)}\n`);
+    process.exit(64);
+  }
+  return v;
+}
+
+function profiledApps(raw) {
+  if (!raw || raw === '0') return new Set();
+  if (raw === '1') return new Set(['forwarder']);
+  return new Set(raw.split(',').map((s) => s.trim()).filter(Boolean));
+}
+
+function aesKey() {
+  return randomBytes(32).toString('base64').slice(0, 43).replace(/[+/]/g, 'A');
+}
+
+const log = (line) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+/** A fixed 4 KiB JSON body (msg_sec_check's shape). */
+function jsonBody(bytes) {
+  const shell = { content: '', version: 2, scene: 1, openid: 'oBenchOpenid000000000000000' };
+  const base = Buffer.byteLength(JSON.stringify(shell));
+  shell.content = 'x'.repeat(bytes - base);
+  const text = JSON.stringify(shell);
+  if (Buffer.byteLength(text) !== bytes) throw new Error('body size mismatch');
+  return text;
+}
+
+class Bench {
+  procs = {};
+  results = {};
+
+  constructor() {
+    this.tmp = mkdtempSync(path.join(os.tmpdir(), 'wxgate-bench-'));
+    this.logDir = path.join(this.tmp, 'logs');
+    mkdirSync(this.logDir);
+    this.profileDir = path.join(ROOT, 'bench/profiles');
+    if (PROFILED.size > 0) mkdirSync(this.profileDir, { recursive: true });
+  }
+
+  // ---------------------------------------------------------------- processes
+
+  async start() {
+    for (const app of ['wechat-sandbox', 'token-refresher', 'policy', 'forwarder']) {
+      if (!existsSync(path.join(ROOT, 'dist/apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: run npm run build (npm run bench does)`);
+    }
+    this.nats = await startNatsServer({ storeDir: path.join(this.tmp, 'nats') });
+    this.ports = {
+      sandbox: await freePort(),
+      callback: await freePort(),
+      refresherAdmin: await freePort(),
+      policyAdmin: await freePort(),
+      http: await freePort(),
+      tls: await freePort(),
+      forwarderAdmin: await freePort(),
+      minimal: await freePort(),
+    };
+    this.sandboxUrl = `http://127.0.0.1:${this.ports.sandbox}`;
+    this.forwarderUrl = `http://127.0.0.1:${this.ports.http}`;
+    this.minimalUrl = `http://127.0.0.1:${this.ports.minimal}`;
+    log(`NATS ${this.nats.url}, temp dir ${this.tmp}`);
+
+    // The authorizations exist in WeChat from the start, each with a refresh token the operator
+    // imports with authorizer.put (no events are pushed for seeded ones).
+    const seed = {
+      components: [COMPONENT],
+      authorizations: AUTHORIZERS.map((a) => ({ componentAppid: COMPONENT.appid, authorizerAppid: a.appid, funcScopes: [17, 18, 19], refreshToken: a.refreshToken })),
+    };
+    this.procs.sandbox = startProcess('wechat-sandbox', path.join(ROOT, 'dist/apps/wechat-sandbox/main.js'), {
+      SANDBOX_PORT: String(this.ports.sandbox),
+      SANDBOX_HOST: '127.0.0.1',
+      SANDBOX_CALL_LOG: 'off',
+      SANDBOX_SEED: JSON.stringify(seed),
+    }, { cwd: this.tmp, logDir: this.logDir });
+    await waitFor('the WeChat sandbox', async () => (await fetch(`${this.sandboxUrl}/__sandbox/state`).catch(() => undefined))?.ok, { proc: this.procs.sandbox });
+    await this.startServices();
+    this.nc = await connect({ servers: this.nats.url, name: 'wxgate-bench' });
+  }
+
+  serviceEnv() {
+    return { NATS_URL: this.nats.url, WECHAT_API_BASE: this.sandboxUrl, WECHAT_API_BACKUP: '', LOG_LEVEL: 'info' };
+  }
+
+  async startServices() {
+    const common = this.serviceEnv();
+    const apps = [
+      ['token-refresher', { ...common, ADMIN_PORT: String(this.ports.refresherAdmin), CALLBACK_PORT: String(this.ports.callback) }, this.ports.refresherAdmin],
+      ['policy', { ...common, ADMIN_PORT: String(this.ports.policyAdmin) }, this.ports.policyAdmin],
+      ['forwarder', { ...common, ADMIN_PORT: String(this.ports.forwarderAdmin), ENV_ID, PORT: String(this.ports.http), TLS_PORT: String(this.ports.tls) }, this.ports.forwarderAdmin],
+    ];
+    for (const [app, env] of apps) {
+      const cwd = path.join(this.tmp, app);
+      mkdirSync(cwd, { recursive: true });
+      const nodeArgs = PROFILED.has(app) ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`] : [];
+      this.procs[app] = startProcess(app, path.join(ROOT, 'dist/apps', app, 'main.js'), env, { cwd, logDir: this.logDir, nodeArgs });
+    }
+    await Promise.all(apps.map(([app, , adminPort]) => waitFor(`${app} /readyz`, () => readyz(adminPort), { proc: this.procs[app] })));
+  }
+
+  async stopServices() {
+    // The relay first, then what it depends on (as an operator would).
+    for (const app of ['forwarder', 'policy', 'token-refresher']) await this.procs[app]?.stop();
+  }
+
+  async stopAll() {
+    await this.nc?.close().catch(() => undefined);
+    for (const name of ['minimal', 'echo']) await this.procs[name]?.stop();
+    await this.stopServices();
+    await this.procs.sandbox?.stop();
+    await this.nats?.stop();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  async request(subject, payload = {}, timeout = 10_000) {
+    const reply = await this.nc.request(subject, JSON.stringify(payload), { timeout });
+    const body = reply.json();
+    if (body && typeof body === 'object' && 'error' in body) throw new Error(`${subject}: ${body.error.reason}: ${body.error.message}`);
+    return body;
+  }
+
+  async sandboxAdmin(method, route, body) {
+    const res = await fetch(`${this.sandboxUrl}/__sandbox/${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = await res.json();
+    if (res.status !== 200) throw new Error(`sandbox ${method} ${route}: ${res.status} ${json.error ?? ''}`);
+    return json;
+  }
+
+  async tokenCalls() {
+    const { counts } = await this.sandboxAdmin('GET', 'calls');
+    return { component: counts[TOKEN_PATHS.component] ?? 0, authorizer: counts[TOKEN_PATHS.authorizer] ?? 0, all: counts };
+  }
+
+  // ---------------------------------------------------------------- seeding
+
+  async seed() {
+    await this.request('wxgate.admin.component.put', { componentAppid: COMPONENT.appid, componentAppsecret: COMPONENT.secret, token: COMPONENT.token, encodingAesKey: COMPONENT.encodingAesKey });
+    // With a callback URL the sandbox starts pushing component_verify_tickets to the refresher.
+    await this.sandboxAdmin('POST', 'components', { ...COMPONENT, callbackUrl: `http://127.0.0.1:${this.ports.callback}/wechat/callback` });
+    await waitFor('the first component_verify_ticket to be stored', async () => {
+      const list = await this.request('wxgate.admin.credentials.list');
+      const component = list.find((c) => c.kind === 'component' && c.appid === COMPONENT.appid);
+      return component && component.status !== 'no_ticket';
+    });
+    for (let i = 0; i < AUTHORIZERS.length; i += 10) {
+      await Promise.all(AUTHORIZERS.slice(i, i + 10).map((a) => this.request('wxgate.admin.authorizer.put', { componentAppid: COMPONENT.appid, authorizerAppid: a.appid, refreshToken: a.refreshToken })));
+    }
+    await this.request('wxgate.admin.env.put', { envId: ENV_ID, ownerAppid: COMPONENT.appid, ownerKind: 'component' });
+    await this.request('wxgate.admin.allowlist.add', { envId: ENV_ID, paths: [GET_PATH, POST_PATH] });
+    await waitFor('the policy to learn all 100 authorizations', async () => {
+      const decisions = await Promise.all(AUTHORIZERS.map((a) => this.request('wxgate.policy.check', { envId: ENV_ID, path: GET_PATH, fromAppid: a.appid })));
+      return decisions.every((d) => d.allowed);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    log('seeded: component, 100 authorizers imported, environment + allowlist');
+  }
+
+  // ---------------------------------------------------------------- 3. token economy
+
+  /** 1,000 calls at once, 10 per authorizer, each a distinct connection. */
+  async coldCalls() {
+    const pool = new Pool(this.forwarderUrl, { connections: COLD_CALLS, pipelining: 1 });
+    const started = performance.now();
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: COLD_CALLS }, async (_, i) => {
+          const appid = AUTHORIZERS[i % AUTHORIZERS.length].appid;
+          const res = await pool.request({ method: 'GET', path: `${GET_PATH}?from_appid=${appid}` });
+          const text = await res.body.text();
+          let errcode;
+          try {
+            errcode = JSON.parse(text).errcode;
+          } catch {
+            errcode = undefined;
+          }
+          return { status: res.statusCode, errcode, text };
+        }),
+      );
+      const ok = answers.filter((a) => a.status === 200 && a.errcode === 0).length;
+      const failed = answers.find((a) => !(a.status === 200 && a.errcode === 0));
+      return { ok, ms: Math.round(performance.now() - started), ...(failed ? { firstFailure: `${failed.status} ${failed.text.slice(0, 300)}` } : {}) };
+    } finally {
+      await pool.close();
+    }
+  }
+
+  async tokenEconomy() {
+    const before = await this.tokenCalls();
+    const cold = await this.coldCalls();
+    const afterCold = await this.tokenCalls();
+    log(`cold: ${cold.ok}/${COLD_CALLS} ok in ${cold.ms} ms; WeChat token calls: authorizer ${afterCold.authorizer - before.authorizer}, component ${afterCold.component - before.component}`);
+
+    log('restarting token-refresher, policy and forwarder (same data directories)…');
+    const restartStarted = performance.now();
+    await this.stopServices();
+    await this.startServices();
+    const restartMs = Math.round(performance.now() - restartStarted);
+    const again = await this.coldCalls();
+    const afterRestart = await this.tokenCalls();
+    log(`after restart (${restartMs} ms): ${again.ok}/${COLD_CALLS} ok in ${again.ms} ms; WeChat token calls: authorizer ${afterRestart.authorizer - afterCold.authorizer}, component ${afterRestart.component - afterCold.component}`);
+
+    this.results.tokenEconomy = {
+      calls: COLD_CALLS,
+      authorizers: AUTHORIZERS.length,
+      cold: {
+        ok: cold.ok,
+        ms: cold.ms,
+        authorizerTokenCalls: afterCold.authorizer - before.authorizer,
+        componentTokenCalls: afterCold.component - before.component,
+        ...(cold.firstFailure ? { firstFailure: cold.firstFailure } : {}),
+      },
+      afterRestart: {
+        restartMs,
+        ok: again.ok,
+        ms: again.ms,
+        authorizerTokenCalls: afterRestart.authorizer - afterCold.authorizer,
+        componentTokenCalls: afterRestart.component - afterCold.component,
+        ...(again.firstFailure ? { firstFailure: again.firstFailure } : {}),
+      },
+      sandboxCallCounts: afterRestart.all,
+    };
+  }
+
+  // ---------------------------------------------------------------- 1. relay
+
+  async relay() {
+    const token = await this.request(`wxgate.token.get.authorizer.${RELAY_AUTHORIZER}`);
+    const injected = `access_token=${encodeURIComponent(token.token)}`;
+    this.procs.minimal = startProcess('minimal-proxy', path.join(ROOT, 'bench/minimal-proxy.mjs'), { UPSTREAM: this.sandboxUrl, INJECT: injected, PORT: String(this.ports.minimal) }, { cwd: this.tmp, logDir: this.logDir });
+    await waitForPort(this.ports.minimal);
+
+    const post = jsonBody(4096);
+    const cases = {
+      get: { method: 'GET', body: undefined, headers: {}, path: GET_PATH },
+      post4k: { method: 'POST', body: post, headers: { 'content-type': 'application/json' }, path: POST_PATH },
+    };
+    const targets = {
+      direct: (p) => `${this.sandboxUrl}${p}?${injected}`,
+      minimal: (p) => `${this.minimalUrl}${p}?from_appid=${RELAY_AUTHORIZER}`,
+      forwarder: (p) => `${this.forwarderUrl}${p}?from_appid=${RELAY_AUTHORIZER}`,
+    };
+    // Every target must answer errcode 0 before it is measured, or its figures mean nothing.
+    for (const [name, url] of Object.entries(targets)) {
+      for (const c of Object.values(cases)) {
+        const res = await fetch(url(c.path), { method: c.method, body: c.body, headers: c.headers });
+        const json = await res.json().catch(() => ({}));
+        if (res.status !== 200 || json.errcode !== 0) throw new Error(`${name} ${c.method} ${c.path}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+      }
+    }
+
+    const relay = {};
+    for (const [caseName, c] of Object.entries(cases)) {
+      relay[caseName] = {};
+      for (const [name, url] of Object.entries(targets)) {
+        const opts = { url: url(c.path), method: c.method, body: c.body, headers: c.headers, connections: 50 };
+        await httpLoad({ ...opts, seconds: WARMUP_S });
+        relay[caseName][name] = await httpLoad({ ...opts, seconds: DURATION_S });
+        const r = relay[caseName][name];
+        log(`relay ${caseName} ${name}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.non2xx || r.errors ? ` (non2xx ${r.non2xx}, errors ${r.errors})` : ''}`);
+      }
+      const { direct, minimal, forwarder } = relay[caseName];
+      relay[caseName].forwarderOverMinimal = ratio(forwarder.rps, minimal.rps);
+      relay[caseName].forwarderOverDirect = ratio(forwarder.rps, direct.rps);
+      relay[caseName].minimalOverDirect = ratio(minimal.rps, direct.rps);
+    }
+    this.results.relay = { connections: 50, seconds: DURATION_S, ...relay };
+
+    // Added latency at a fixed arrival rate (well below saturation): forwarder minus direct.
+    const fixed = {};
+    for (const [name, url] of Object.entries(targets)) {
+      const opts = { url: url(GET_PATH), connections: 10, rate: FIXED_RATE };
+      await httpLoad({ ...opts, seconds: 1 });
+      fixed[name] = await httpLoad({ ...opts, seconds: DURATION_S });
+      log(`fixed ${FIXED_RATE} req/s ${name}: achieved ${fixed[name].rps} req/s, p50 ${fixed[name].p50Ms} ms, p99 ${fixed[name].p99Ms} ms`);
+    }
+    this.results.addedLatency = {
+      rate: FIXED_RATE,
+      connections: 10,
+      seconds: DURATION_S,
+      request: `GET ${GET_PATH}`,
+      ...fixed,
+      forwarderAddedP50Ms: diff(fixed.forwarder.p50Ms, fixed.direct.p50Ms),
+      forwarderAddedP99Ms: diff(fixed.forwarder.p99Ms, fixed.direct.p99Ms),
+      minimalAddedP50Ms: diff(fixed.minimal.p50Ms, fixed.direct.p50Ms),
+      minimalAddedP99Ms: diff(fixed.minimal.p99Ms, fixed.direct.p99Ms),
+    };
+    await this.procs.minimal.stop();
+  }
+
+  // ---------------------------------------------------------------- 2. token service
+
+  async tokenService() {
+    this.procs.echo = startProcess('nats-echo', path.join(ROOT, 'bench/nats-echo.mjs'), { NATS_URL: this.nats.url }, { cwd: ROOT, logDir: this.logDir });
+    await waitFor('the NATS echo responder', async () => (await this.nc.request('bench.echo.1', '', { timeout: 500 })).data.length === 1, { proc: this.procs.echo });
+
+    const tokenSubject = `wxgate.token.get.authorizer.${RELAY_AUTHORIZER}`;
+    const checkPayload = JSON.stringify({ envId: ENV_ID, path: GET_PATH, fromAppid: RELAY_AUTHORIZER });
+    const tokenReplyBytes = (await this.nc.request(tokenSubject, '', { timeout: 5000 })).data.length;
+    const checkReplyBytes = (await this.nc.request('wxgate.policy.check', checkPayload, { timeout: 5000 })).data.length;
+
+    const measure = async (label, subject, payload) => {
+      await natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: Math.min(1, WARMUP_S) });
+      const r = await natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: DURATION_S });
+      log(`${label}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.errors ? ` (errors ${r.errors}: ${r.firstError})` : ''}`);
+      return r;
+    };
+    const tokenEcho = await measure(`NATS echo (${tokenReplyBytes} B)`, `bench.echo.${tokenReplyBytes}`, '');
+    const tokenGet = await measure('token.get', tokenSubject, '');
+    const checkEcho = await measure(`NATS echo (${checkReplyBytes} B)`, `bench.echo.${checkReplyBytes}`, checkPayload);
+    const policyCheck = await measure('policy.check', 'wxgate.policy.check', checkPayload);
+    await this.procs.echo.stop();
+
+    this.results.tokenService = {
+      inFlight: NATS_IN_FLIGHT,
+      seconds: DURATION_S,
+      tokenGet: { subject: 'wxgate.token.get.authorizer.<appid>', replyBytes: tokenReplyBytes, ...tokenGet, echo: tokenEcho, overEcho: ratio(tokenGet.rps, tokenEcho.rps) },
+      policyCheck: { subject: 'wxgate.policy.check', replyBytes: checkReplyBytes, ...policyCheck, echo: checkEcho, overEcho: ratio(policyCheck.rps, checkEcho.rps) },
+    };
+  }
+
+  // ---------------------------------------------------------------- 4. memory
+
+  async memory() {
+    const pid = this.procs.forwarder.pid;
+    const before = procStatus(pid);
+    // Linux resets VmHWM (the peak) when 5 is written to clear_refs; where that is refused the
+    // sampled VmRSS still gives the peak during the uploads.
+    let hwmReset = false;
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      hwmReset = true;
+    } catch {
+      hwmReset = false;
+    }
+    let peakSampled = procStatus(pid)?.rssMiB ?? 0;
+    const sampler = setInterval(() => {
+      const s = procStatus(pid);
+      if (s?.rssMiB > peakSampled) peakSampled = s.rssMiB;
+    }, 20);
+
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    async function* generated() {
+      for (let sent = 0; sent < UPLOAD_BYTES; sent += chunk.length) yield chunk;
+    }
+    const pool = new Pool(this.forwarderUrl, { connections: UPLOADS, pipelining: 1 });
+    const started = performance.now();
+    let answers;
+    try {
+      answers = await Promise.all(
+        Array.from({ length: UPLOADS }, async () => {
+          const res = await pool.request({
+            method: 'POST',
+            path: `${POST_PATH}?from_appid=${RELAY_AUTHORIZER}`,
+            headers: { 'content-type': 'application/octet-stream', 'content-length': String(UPLOAD_BYTES) },
+            body: Readable.from(generated(), { objectMode: false }),
+          });
+          const json = await res.body.json().catch(() => ({}));
+          return res.statusCode === 200 && json.errcode === 0 && json.echo?.bodyLength === UPLOAD_BYTES;
+        }),
+      );
+    } finally {
+      clearInterval(sampler);
+      await pool.close();
+    }
+    const ms = Math.round(performance.now() - started);
+    const after = procStatus(pid);
+    const peak = Math.max(peakSampled, hwmReset ? (after?.hwmMiB ?? 0) : 0);
+    this.results.memory = {
+      uploads: UPLOADS,
+      uploadMiB: UPLOAD_BYTES / 1024 / 1024,
+      ok: answers.filter(Boolean).length,
+      ms,
+      peakRssMiB: round1(peak),
+      rssBeforeMiB: round1(before?.rssMiB),
+      rssAfterMiB: round1(after?.rssMiB),
+      lifetimePeakRssMiB: hwmReset ? undefined : round1(after?.hwmMiB),
+      peakFrom: hwmReset ? 'VmHWM reset before the uploads, and VmRSS sampled every 20 ms' : 'VmRSS sampled every 20 ms',
+    };
+    log(`memory: ${this.results.memory.ok}/${UPLOADS} uploads of 30 MiB in ${ms} ms; forwarder RSS ${this.results.memory.rssBeforeMiB} → peak ${this.results.memory.peakRssMiB} MiB`);
+  }
+}
+
+const ratio = (a, b) => (a && b ? Math.round((a / b) * 1000) / 1000 : null);
+const diff = (a, b) => (a == null || b == null ? null : Math.round((a - b) * 1000) / 1000);
+const round1 = (v) => (v == null ? null : Math.round(v * 10) / 10);
+
+async function section(bench, name, fn) {
+  const started = performance.now();
+  try {
+    await fn();
+  } catch (err) {
+    bench.results[name] = { ...(bench.results[name] ?? {}), error: err.message };
+    log(`${name} FAILED: ${err.message}`);
+  }
+  bench.results.sectionSeconds ??= {};
+  bench.results.sectionSeconds[name] = Math.round((performance.now() - started) / 100) / 10;
+}
+
+function newestProfiles(dir, since) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .filter((f) => statSync(f).mtimeMs >= since);
+}
+
+async function main() {
+  const runStarted = Date.now();
+  const bench = new Bench();
+  let stopping = false;
+  const abort = async (why) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${why}: stopping…`);
+    await bench.stopAll();
+    process.exit(130);
+  };
+  process.once('SIGINT', () => void abort('SIGINT'));
+  process.once('SIGTERM', () => void abort('SIGTERM'));
+
+  log(`duration ${DURATION_S} s per run, ${os.availableParallelism()} cores, node ${process.version}${PROFILED.size ? `, profiling ${[...PROFILED].join(', ')}` : ''}`);
+  try {
+    await bench.start();
+    await section(bench, 'seed', () => bench.seed());
+    if (!bench.results.seed?.error) {
+      await section(bench, 'tokenEconomy', () => bench.tokenEconomy());
+      await section(bench, 'relay', () => bench.relay());
+      await section(bench, 'tokenService', () => bench.tokenService());
+      await section(bench, 'memory', () => bench.memory());
+    }
+  } catch (err) {
+    bench.results.error = err.message;
+    log(`FAILED: ${err.message}`);
+  } finally {
+    stopping = true;
+    await bench.stopAll();
+  }
+
+  const results = {
+    date: new Date(runStarted).toISOString(),
+    machine: { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
+    node: process.version,
+    durationS: DURATION_S,
+    totalSeconds: Math.round((Date.now() - runStarted) / 1000),
+    ...bench.results,
+  };
+  results.targets = evaluateTargets(results);
+
+  if (PROFILED.size > 0) {
+    results.profiles = [];
+    for (const file of newestProfiles(bench.profileDir, runStarted)) {
+      const s = summarise(file, 25);
+      results.profiles.push({ ...s, file: path.relative(ROOT, file) });
+      process.stdout.write(`\n${formatSummary({ ...s, file: path.relative(ROOT, file) })}\n`);
+    }
+  }
+
+  const table = renderTable(results);
+  process.stdout.write(`\n${table}\n`);
+  writeFileSync(path.join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
+  const mdFile = path.join(ROOT, 'BENCHMARKS.md');
+  writeFileSync(mdFile, renderBenchmarksMd(results, table, existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : ''));
+  log(`wrote bench/results.json and BENCHMARKS.md (${results.totalSeconds} s)`);
+
+  if (KEEP_TMP) log(`kept ${bench.tmp}`);
+  else rmSync(bench.tmp, { recursive: true, force: true });
+  if (results.error || Object.values(bench.results).some((r) => r && typeof r === 'object' && 'error' in r)) process.exitCode = 1;
+}
+
+await main();
