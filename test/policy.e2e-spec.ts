@@ -137,6 +137,13 @@ describe.each(POLICY_BACKENDS)('policy admin over NATS on %s (built app, private
       });
     });
 
+    it('counts checks by decision and reason on /metrics', async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${policy.adminPort}/metrics`)).text();
+      expect(metrics).toMatch(/^wxgate_policy_checks_total\{decision="allowed",reason=""\} [1-9]/m);
+      expect(metrics).toMatch(/^wxgate_policy_checks_total\{decision="denied",reason="AUTHORIZER_NOT_AUTHORIZED"\} [1-9]/m);
+      expect(metrics).toMatch(/^wxgate_policy_checks_total\{decision="denied",reason="ENV_NOT_FOUND"\} [1-9]/m);
+    });
+
     it('keeps every admin change across a restart (same database, same working directory)', async () => {
       const detail = await call(nc, 'wxgate.admin.env.get', { envId: 'prod' });
       const list = await call(nc, 'wxgate.admin.env.list', {});
