@@ -176,7 +176,8 @@ async function run(ports) {
     ['policy', ports.policyAdmin, { DATABASE_URL: `sqlite:${path.join(dataDir, 'policy.sqlite')}` }],
     ['forwarder', ports.forwarderAdmin, { ENV_ID, PORT: String(ports.http), TLS_PORT: String(ports.tls), CERT_DIR: path.join(dataDir, 'cert') }],
   ];
-  const started = apps.map(([app, adminPort, env]) => [supervisor.startApp(app, { ...common, ...env, ADMIN_PORT: String(adminPort) }), adminPort]);
+  // The forwarder stops first (tier 3) while the services it asks are still up.
+  const started = apps.map(([app, adminPort, env]) => [supervisor.startApp(app, { ...common, ...env, ADMIN_PORT: String(adminPort) }, app === 'forwarder' ? 3 : 2), adminPort]);
   await Promise.all(started.map(([entry, adminPort]) => supervisor.waitReady(entry, adminPort)));
 
   // Seed: the component in wxgate and in the sandbox WeChat (which then pushes tickets to the

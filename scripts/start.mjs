@@ -53,7 +53,8 @@ async function main() {
 
   try {
     const nats = await natsUrl(supervisor);
-    const started = APPS.map(([app, adminPort]) => [supervisor.startApp(app, { ...process.env, NATS_URL: nats, ADMIN_PORT: String(adminPort) }), adminPort]);
+    // The forwarder stops first (tier 2) while the services it asks are still up.
+    const started = APPS.map(([app, adminPort]) => [supervisor.startApp(app, { ...process.env, NATS_URL: nats, ADMIN_PORT: String(adminPort) }, app === 'forwarder' ? 2 : 1), adminPort]);
     await Promise.all(started.map(([entry, adminPort]) => supervisor.waitReady(entry, adminPort, 60_000)));
   } catch (err) {
     say(err.message);

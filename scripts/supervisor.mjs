@@ -46,7 +46,8 @@ export class Supervisor {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   }
 
-  spawn(name, command, args, env) {
+  /** `tier`: stopping goes from the highest tier down, the processes of one tier together. */
+  spawn(name, command, args, env, tier = 1) {
     const file = this.logFile(name);
     const fd = file ? openSync(file, 'a') : undefined;
     const child = spawn(command, args, {
@@ -57,7 +58,7 @@ export class Supervisor {
     });
     if (fd !== undefined) closeSync(fd);
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-    const entry = { name, child, exited };
+    const entry = { name, child, exited, tier };
     this.#children.push(entry);
     return entry;
   }
@@ -66,7 +67,7 @@ export class Supervisor {
   async startNats(port, storeDir) {
     const binary = ensureNatsServer();
     mkdirSync(storeDir, { recursive: true });
-    const entry = this.spawn('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], process.env);
+    const entry = this.spawn('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], process.env, 0);
     await Promise.race([
       waitForPort(port, '127.0.0.1', 10_000),
       entry.exited.then((code) => {
@@ -76,8 +77,8 @@ export class Supervisor {
     return `nats://127.0.0.1:${port}`;
   }
 
-  startApp(app, env) {
-    return this.spawn(app, process.execPath, [path.join(ROOT, 'dist/apps', app, 'main.js')], env);
+  startApp(app, env, tier = 1) {
+    return this.spawn(app, process.execPath, [path.join(ROOT, 'dist/apps', app, 'main.js')], env, tier);
   }
 
   /** Polls `http://127.0.0.1:<adminPort>/readyz` until 200; fails early if the process exits. */
@@ -94,20 +95,28 @@ export class Supervisor {
     }
   }
 
-  /** SIGTERM in reverse start order, each given `graceMs` before SIGKILL. Idempotent. */
+  /** SIGTERM tier by tier (highest first), each process given `graceMs` before SIGKILL. Idempotent. */
   stopAll(graceMs = 10_000) {
     this.#stopping ??= (async () => {
-      for (const { child, exited } of [...this.#children].reverse()) {
-        if (child.exitCode !== null || child.signalCode !== null) continue;
-        child.kill('SIGTERM');
-        const timer = new Promise((r) => setTimeout(() => r('timeout'), graceMs));
-        if ((await Promise.race([exited, timer])) === 'timeout') {
-          child.kill('SIGKILL');
-          await exited;
-        }
+      const tiers = [...new Set(this.#children.map((c) => c.tier))].sort((a, b) => b - a);
+      for (const tier of tiers) {
+        await Promise.all(this.#children.filter((c) => c.tier === tier).map((c) => this.#stop(c, graceMs)));
       }
     })();
     return this.#stopping;
+  }
+
+  async #stop({ child, exited }, graceMs) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    let timer;
+    const timeout = new Promise((r) => (timer = setTimeout(() => r('timeout'), graceMs)));
+    const result = await Promise.race([exited, timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      child.kill('SIGKILL');
+      await exited;
+    }
   }
 
   /** A child that has exited (while everything should be running), as `{name, code}`. */
