@@ -1,0 +1,112 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.js';
+import { freePort, natsClient, rawRequest, startApp, startNatsServer, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
+import { aesKey, appid, calls, collect, PATHS, secretValue } from './support/refresher-fixtures.js';
+
+type TokenJson = { token?: string; expiresAt?: number; error?: { reason: string; message: string } };
+
+/** WeChat lifetimes of 3 s: served for 1.5 s (half-lifetime safety margin), refreshed ahead at 0.75 s. */
+const TOKEN_TTL_S = 3;
+const RUN_MS = 15_000;
+
+describe('token-refresher with 3-second tokens (ticket and authorization through the real callback)', () => {
+  let nats: NatsServerHandle;
+  let nc: NatsConnection;
+  let sandbox: Sandbox;
+  let refresher: AppProcess;
+  const component = { appid: appid('c'), secret: secretValue('cs'), token: secretValue('vt'), encodingAesKey: aesKey() };
+  const app = { appid: appid('a'), secret: secretValue('as') };
+  const authorizer = appid('z');
+  const req = (subject: string, payload: object = {}) => rawRequest(nc, subject, payload, 10_000) as Promise<TokenJson>;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    nc = await natsClient(nats.url);
+    sandbox = await createSandbox({ knobs: { tokenTtlS: TOKEN_TTL_S, stableSwapS: 1, ticketIntervalS: 5 }, seed: { apps: [app] } });
+    const callbackPort = await freePort();
+    refresher = await startApp('token-refresher', {
+      NATS_URL: nats.url,
+      WECHAT_API_BASE: sandbox.url,
+      WECHAT_API_BACKUP: '',
+      CALLBACK_PORT: String(callbackPort),
+    });
+    await refresher.waitReady();
+    await req('wxgate.admin.component.put', {
+      componentAppid: component.appid,
+      componentAppsecret: component.secret,
+      token: component.token,
+      encodingAesKey: component.encodingAesKey,
+    });
+    await req('wxgate.admin.app.put', { appid: app.appid, secret: app.secret });
+    // Registering with a callback URL makes the sandbox push a ticket at once, then every 5 s.
+    sandbox.state.registerComponent({ ...component, callbackUrl: `http://127.0.0.1:${callbackPort}/wechat/callback` });
+  });
+
+  afterAll(async () => {
+    await refresher?.stop('SIGKILL').catch(() => undefined);
+    await nc?.close();
+    await nats?.stop();
+    await sandbox?.close();
+  });
+
+  it('serves a component token once the sandbox pushed a ticket to the callback', async () => {
+    const reply = await waitFor(async () => {
+      const r = await req(`wxgate.token.get.component.${component.appid}`);
+      return r.token ? r : undefined;
+    }, { what: 'component token' });
+    expect(sandbox.state.tokens.check(reply.token!).ok).toBe(true);
+  });
+
+  it('serves an authorizer token after an authorization pushed to the callback', async () => {
+    const events = collect(nc, `wxgate.events.authorizer.${component.appid}.${authorizer}`);
+    const result = await sandbox.state.simulator.authorize({ componentAppid: component.appid, authorizerAppid: authorizer, funcScopes: [1] });
+    expect(result.delivery.acknowledged).toBe(true);
+    await waitFor(() => events.messages.length > 0, { what: 'authorizer event' });
+    const reply = await req(`wxgate.token.get.authorizer.${authorizer}`);
+    expect(sandbox.state.tokens.check(reply.token!).ok).toBe(true);
+    events.stop();
+  });
+
+  it(`refreshes proactively and never serves an expired token across ${RUN_MS / 1000} s`, async () => {
+    const kinds = [
+      ['component', component.appid],
+      ['authorizer', authorizer],
+      ['app', app.appid],
+    ] as const;
+    const before = { component: calls(sandbox, PATHS.componentToken), authorizer: calls(sandbox, PATHS.authorizerToken), app: calls(sandbox, PATHS.stableToken) };
+    const refreshed = collect(nc, 'wxgate.events.token.refreshed.>');
+    const problems: string[] = [];
+    const seen = new Map<string, Set<string>>(kinds.map(([k]) => [k, new Set()]));
+    let served = 0;
+    const end = Date.now() + RUN_MS;
+    while (Date.now() < end) {
+      // A reply cannot have been made before its request was sent: expiresAt must be later than that.
+      const at = Date.now();
+      const replies = await Promise.all(kinds.map(([kind, id]) => req(`wxgate.token.get.${kind}.${id}`).then((r) => ({ kind, r, at }))));
+      for (const { kind, r, at } of replies) {
+        served++;
+        if (!r.token) problems.push(`${kind}: ${JSON.stringify(r.error)}`);
+        else if (r.expiresAt! <= at) problems.push(`${kind}: served expired (${at - r.expiresAt!} ms late)`);
+        else if (!sandbox.state.tokens.check(r.token).ok) problems.push(`${kind}: WeChat refuses the served token`);
+        else seen.get(kind)!.add(r.token);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    refreshed.stop();
+    expect(problems).toEqual([]);
+    expect(served).toBeGreaterThan(300);
+    // Component and authorizer tokens are served 1.5 s each: a new one at least that often.
+    expect(seen.get('component')!.size).toBeGreaterThanOrEqual(RUN_MS / 1500);
+    expect(seen.get('authorizer')!.size).toBeGreaterThanOrEqual(RUN_MS / 1500);
+    // stable_token hands out the same token until less than stableSwapS (1 s) is left: a new one every ~2-3 s.
+    expect(seen.get('app')!.size).toBeGreaterThanOrEqual(RUN_MS / 3000);
+    const componentCalls = calls(sandbox, PATHS.componentToken) - before.component;
+    const authorizerCalls = calls(sandbox, PATHS.authorizerToken) - before.authorizer;
+    expect(componentCalls).toBeLessThanOrEqual(RUN_MS / 600);
+    expect(authorizerCalls).toBeLessThanOrEqual(RUN_MS / 600);
+    const published = (kind: string) => refreshed.messages.filter((m) => m.subject.includes(`.refreshed.${kind}.`)).length;
+    expect(published('component')).toBe(componentCalls);
+    expect(published('authorizer')).toBe(authorizerCalls);
+    expect(published('app')).toBe(calls(sandbox, PATHS.stableToken) - before.app);
+  });
+});
