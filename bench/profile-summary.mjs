@@ -1,6 +1,10 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): the top frames by self time and the share of
 // busy time per origin (a package in node_modules, node's internals, wxgate's own dist files).
 //
+// `windows` ([{start, end}] in µs of the monotonic clock, i.e. process.hrtime.bigint() / 1000n, which
+// is also the clock of the profile's timestamps) keeps only samples taken inside them, so start-up
+// and idle phases do not drown the frames of the load being measured.
+//
 //   node bench/profile-summary.mjs <file.cpuprofile> [top=25]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,13 +31,18 @@ function location(frame) {
   return file ? `${file}:${frame.lineNumber + 1}` : '';
 }
 
-export function summarise(file, top = 25) {
+export function summarise(file, top = 25, windows) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
+  const inWindow = (t) => !windows || windows.some((w) => t >= w.start && t <= w.end);
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    t += delta;
+    if (!inWindow(t)) continue;
     const id = profile.samples[i];
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   }
   const frames = new Map();
   const origins = new Map();
@@ -58,6 +67,7 @@ export function summarise(file, top = 25) {
   const pct = (us) => Math.round((1000 * us) / Math.max(busy, 1)) / 10;
   return {
     file,
+    ...(windows ? { windows: windows.map((w) => w.label).filter(Boolean) } : {}),
     totalMs: Math.round(total / 1000),
     busyMs: Math.round(busy / 1000),
     idleMs: Math.round((special['(idle)'] ?? 0) / 1000),
@@ -78,7 +88,7 @@ export function summarise(file, top = 25) {
 
 export function formatSummary(s) {
   const lines = [
-    `profile ${s.file}: ${s.totalMs} ms sampled, ${s.busyMs} ms busy (GC ${s.gcMs} ms), ${s.idleMs} ms idle`,
+    `profile ${s.file}${s.windows ? ` during ${s.windows.join(', ')}` : ''}: ${s.totalMs} ms sampled, ${s.busyMs} ms busy (GC ${s.gcMs} ms), ${s.idleMs} ms idle`,
     '',
     '| self % of busy | self ms | function | where |',
     '|---:|---:|---|---|',

@@ -83,6 +83,17 @@ function jsonBody(bytes) {
 class Bench {
   procs = {};
   results = {};
+  /** Measured load runs by app under load, for profiles restricted to them. */
+  windows = [];
+
+  async measured(app, label, fn) {
+    const start = Number(process.hrtime.bigint() / 1000n);
+    try {
+      return await fn();
+    } finally {
+      this.windows.push({ app, label, start, end: Number(process.hrtime.bigint() / 1000n) });
+    }
+  }
 
   constructor() {
     this.tmp = mkdtempSync(path.join(os.tmpdir(), 'wxgate-bench-'));
@@ -307,7 +318,7 @@ class Bench {
       for (const [name, url] of Object.entries(targets)) {
         const opts = { url: url(c.path), method: c.method, body: c.body, headers: c.headers, connections: 50 };
         await httpLoad({ ...opts, seconds: WARMUP_S });
-        relay[caseName][name] = await httpLoad({ ...opts, seconds: DURATION_S });
+        relay[caseName][name] = await this.measured(name, `relay ${caseName}`, () => httpLoad({ ...opts, seconds: DURATION_S }));
         const r = relay[caseName][name];
         log(`relay ${caseName} ${name}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.non2xx || r.errors ? ` (non2xx ${r.non2xx}, errors ${r.errors})` : ''}`);
       }
@@ -323,7 +334,7 @@ class Bench {
     for (const [name, url] of Object.entries(targets)) {
       const opts = { url: url(GET_PATH), connections: 10, rate: FIXED_RATE };
       await httpLoad({ ...opts, seconds: 1 });
-      fixed[name] = await httpLoad({ ...opts, seconds: DURATION_S });
+      fixed[name] = await this.measured(name, `GET at ${FIXED_RATE} req/s`, () => httpLoad({ ...opts, seconds: DURATION_S }));
       log(`fixed ${FIXED_RATE} req/s ${name}: achieved ${fixed[name].rps} req/s, p50 ${fixed[name].p50Ms} ms, p99 ${fixed[name].p99Ms} ms`);
     }
     this.results.addedLatency = {
@@ -351,16 +362,16 @@ class Bench {
     const tokenReplyBytes = (await this.nc.request(tokenSubject, '', { timeout: 5000 })).data.length;
     const checkReplyBytes = (await this.nc.request('wxgate.policy.check', checkPayload, { timeout: 5000 })).data.length;
 
-    const measure = async (label, subject, payload) => {
+    const measure = async (label, subject, payload, app) => {
       await natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: Math.min(1, WARMUP_S) });
-      const r = await natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: DURATION_S });
+      const r = await this.measured(app, label, () => natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: DURATION_S }));
       log(`${label}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.errors ? ` (errors ${r.errors}: ${r.firstError})` : ''}`);
       return r;
     };
-    const tokenEcho = await measure(`NATS echo (${tokenReplyBytes} B)`, `bench.echo.${tokenReplyBytes}`, '');
-    const tokenGet = await measure('token.get', tokenSubject, '');
-    const checkEcho = await measure(`NATS echo (${checkReplyBytes} B)`, `bench.echo.${checkReplyBytes}`, checkPayload);
-    const policyCheck = await measure('policy.check', 'wxgate.policy.check', checkPayload);
+    const tokenEcho = await measure(`NATS echo (${tokenReplyBytes} B)`, `bench.echo.${tokenReplyBytes}`, '', 'echo');
+    const tokenGet = await measure('token.get', tokenSubject, '', 'token-refresher');
+    const checkEcho = await measure(`NATS echo (${checkReplyBytes} B)`, `bench.echo.${checkReplyBytes}`, checkPayload, 'echo');
+    const policyCheck = await measure('policy.check', 'wxgate.policy.check', checkPayload, 'policy');
     await this.procs.echo.stop();
 
     this.results.tokenService = {
@@ -399,7 +410,7 @@ class Bench {
     const started = performance.now();
     let answers;
     try {
-      answers = await Promise.all(
+      answers = await this.measured('forwarder', 'uploads', () => Promise.all(
         Array.from({ length: UPLOADS }, async () => {
           const res = await pool.request({
             method: 'POST',
@@ -410,7 +421,7 @@ class Bench {
           const json = await res.body.json().catch(() => ({}));
           return res.statusCode === 200 && json.errcode === 0 && json.echo?.bodyLength === UPLOAD_BYTES;
         }),
-      );
+      ));
     } finally {
       clearInterval(sampler);
       await pool.close();
@@ -502,9 +513,15 @@ async function main() {
   if (PROFILED.size > 0) {
     results.profiles = [];
     for (const file of newestProfiles(bench.profileDir, runStarted)) {
-      const s = summarise(file, 25);
-      results.profiles.push({ ...s, file: path.relative(ROOT, file) });
-      process.stdout.write(`\n${formatSummary({ ...s, file: path.relative(ROOT, file) })}\n`);
+      const app = path.basename(file).replace(/-\d+\.cpuprofile$/, '');
+      const labels = [...new Set(bench.windows.filter((w) => w.app === app).map((w) => w.label))];
+      for (const label of labels.length ? labels : [undefined]) {
+        const windows = label ? bench.windows.filter((w) => w.app === app && w.label === label) : undefined;
+        const s = { ...summarise(file, 20, windows), file: path.relative(ROOT, file) };
+        if (s.busyMs + s.idleMs === 0) continue;
+        results.profiles.push(s);
+        process.stdout.write(`\n${formatSummary(s)}\n`);
+      }
     }
   }
 
