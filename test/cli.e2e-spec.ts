@@ -4,9 +4,11 @@
  * command, tables and --json, exit codes 1 / 2 / 64, and no secret in any output without --reveal.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureNatsServer, waitForPort } from '../scripts/nats-server.mjs';
 import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.js';
-import { freePort, ROOT, startApp, startNatsServer, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
+import { freePort, ROOT, startApp, startNatsServer, tempDir, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
 
 const COMPONENT = { appid: 'wxc11c0000000000a1', secret: 'cli-component-secret-5f2a', token: 'cliVerifyToken77', aesKey: 'CliAesKey0123456789abcdefghijklmnopqrstuvwx' };
 const COMPONENT_RESTAMP_KEY = 'CliAesKeyRotatedabcdefghijklmnopqrstuvwxyz0';
@@ -302,5 +304,60 @@ describe('wxgate CLI', () => {
     const all = transcript.join('\n');
     expect(transcript.length).toBeGreaterThan(80);
     for (const secret of secrets) expect(all.includes(secret) ? secret : 'absent').toBe('absent');
+  });
+});
+
+describe('wxgate CLI with NATS credentials', () => {
+  const SHOP_SUBJECT = `wxgate.token.get.authorizer.${AUTHORIZER}`;
+  let url: string;
+  let server: ReturnType<typeof spawn>;
+  let dir: { path: string; remove(): void };
+
+  beforeAll(async () => {
+    dir = tempDir('wxgate-cli-auth-');
+    const port = await freePort();
+    const conf = path.join(dir.path, 'nats.conf');
+    writeFileSync(
+      conf,
+      `listen: 127.0.0.1:${port}
+authorization {
+  users = [
+    { user: operator, password: "operator-pass-1", permissions: { publish: ">", subscribe: ">" } }
+    { user: shop, password: "shop-pass-2", permissions: { publish: { allow: ["${SHOP_SUBJECT}"] }, subscribe: { allow: ["_INBOX.>"] } } }
+  ]
+}
+`,
+    );
+    server = spawn(ensureNatsServer(), ['-c', conf], { stdio: 'ignore' });
+    await waitForPort(port);
+    url = `nats://127.0.0.1:${port}`;
+  });
+
+  afterAll(() => {
+    server?.kill('SIGTERM');
+    dir?.remove();
+  });
+
+  it('connects with --user/--pass or NATS_USER/NATS_PASS, and exits 2 when NATS refuses them', async () => {
+    const flags = await wxgate(['--nats', url, '--user', 'operator', '--pass', 'operator-pass-1', 'env', 'ls']);
+    const env = await wxgate(['env', 'ls'], { env: { NATS_URL: url, NATS_USER: 'operator', NATS_PASS: 'operator-pass-1' } });
+    // Connected and authorized: nobody serves the subject on this server.
+    for (const run of [flags, env]) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^policy is not answering on wxgate\.admin\.env\.list \(no responders\): is it running\?\n$/);
+    }
+    const wrong = await wxgate(['--nats', url, '--user', 'operator', '--pass', 'nope', 'env', 'ls']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^cannot connect to NATS at .+: .*authorization/i);
+    expect(wrong.stderr).not.toContain('nope');
+  });
+
+  it('reports a subject NATS permissions forbid as refused (exit 1), not as a service that is down', async () => {
+    const shop = { NATS_URL: url, NATS_USER: 'shop', NATS_PASS: 'shop-pass-2' };
+    const denied = await wxgate(['token', 'get', 'authorizer', IMPORTED.appid], { env: shop });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toBe(`error: PERMISSION_DENIED: this NATS user may not publish to wxgate.token.get.authorizer.${IMPORTED.appid}\n`);
+    const allowed = await wxgate(['token', 'get', 'authorizer', AUTHORIZER], { env: shop });
+    expect(allowed.code).toBe(2);
   });
 });

@@ -1,9 +1,8 @@
 import Table from 'cli-table3';
 
-/** `1h 59m`, `4m 10s`, `42s`; negative → `expired`. Two units at most: enough for an operator. */
+/** `1h 59m`, `4m 10s`, `42s`. Two units at most: enough for an operator. */
 export function formatDuration(ms: number): string {
-  if (ms <= 0) return 'expired';
-  let s = Math.floor(ms / 1000);
+  let s = Math.max(0, Math.floor(ms / 1000));
   const d = Math.floor(s / 86_400);
   s -= d * 86_400;
   const h = Math.floor(s / 3600);
@@ -25,7 +24,8 @@ export function formatTime(ms: number | undefined): string {
 }
 
 export function timeLeft(expiresAt: number | undefined, now = Date.now()): string {
-  return expiresAt === undefined || expiresAt === null ? '-' : formatDuration(expiresAt - now);
+  if (expiresAt === undefined || expiresAt === null) return '-';
+  return expiresAt <= now ? 'expired' : formatDuration(expiresAt - now);
 }
 
 export function age(at: number | undefined, now = Date.now()): string {

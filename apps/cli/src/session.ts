@@ -82,6 +82,11 @@ export class Session {
       if (err instanceof WxgateError) {
         throw new CliExit(ExitCode.REFUSED, `error: ${err.reason}: ${err.message}`, { error: err.toBody() });
       }
+      if (err instanceof NatsUnavailableError && /permissions violation/i.test(err.message)) {
+        throw new CliExit(ExitCode.REFUSED, `error: PERMISSION_DENIED: this NATS user may not publish to ${subject}`, {
+          error: { reason: 'PERMISSION_DENIED', message: `NATS permissions violation for publish to ${subject}` },
+        });
+      }
       if (err instanceof NatsUnavailableError) {
         const cause = /no responders|503/i.test(err.message) ? 'no responders' : 'no answer in time';
         throw new CliExit(ExitCode.UNAVAILABLE, `${serviceOf(subject)} is not answering on ${subject} (${cause}): is it running?`);
