@@ -55,7 +55,10 @@ describe.each(POLICY_BACKENDS)('policy events on %s (built app, private NATS wit
       backend = (await backendFactory())!;
       // A raw core subscriber, like a relay's: it counts every announcement.
       changes = nc.subscribe('wxgate.events.policy.changed.>', {
-        callback: (_err, msg) => changed.set(msg.subject.split('.').pop()!, (changed.get(msg.subject.split('.').pop()!) ?? 0) + 1),
+        callback: (_err, msg) => {
+          const envId = msg.subject.split('.').pop()!;
+          changed.set(envId, (changed.get(envId) ?? 0) + 1);
+        },
       });
       await startReplica();
     });

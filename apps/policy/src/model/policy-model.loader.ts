@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
 import { AuthorizationEntity } from '../authorizations/authorization.entity.js';
 import { EnvironmentEntity } from '../environments/environment.entity.js';
@@ -33,12 +33,20 @@ export class PolicyModelLoader {
   }
 
   async loadEnv(envId: string): Promise<EnvView | undefined> {
-    const [env, paths, shares] = await Promise.all([
-      this.dataSource.getRepository(EnvironmentEntity).findOneBy({ envId }),
-      this.dataSource.getRepository(AllowlistPathEntity).findBy({ envId }),
-      this.dataSource.getRepository(ShareEntity).findBy({ envId }),
+    return (await this.loadEnvs([envId])).get(envId);
+  }
+
+  /** The named environments that exist. */
+  async loadEnvs(envIds: string[]): Promise<Map<string, EnvView>> {
+    const where = { envId: In(envIds) };
+    const [envs, paths, shares] = await Promise.all([
+      this.dataSource.getRepository(EnvironmentEntity).findBy(where),
+      this.dataSource.getRepository(AllowlistPathEntity).findBy(where),
+      this.dataSource.getRepository(ShareEntity).findBy(where),
     ]);
-    return env ? toView(env, paths.map((row) => row.path), shares.map((row) => row.appid)) : undefined;
+    const pathsOf = groupBy(paths, (row) => row.envId, (row) => row.path);
+    const sharesOf = groupBy(shares, (row) => row.envId, (row) => row.appid);
+    return new Map(envs.map((env) => [env.envId, toView(env, pathsOf.get(env.envId) ?? [], sharesOf.get(env.envId) ?? [])]));
   }
 
   /** Environments whose decisions depend on `componentAppid`'s authorizers. */

@@ -17,6 +17,7 @@ const CHANGED_PREFIX = Subjects.events.policyChanged('');
 export class PolicyModelSync implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('PolicyModelSync');
   private queue: Promise<void> = Promise.resolve();
+  private readonly dirty = new Set<string>();
   private subscription?: Subscription;
 
   constructor(
@@ -44,12 +45,22 @@ export class PolicyModelSync implements OnModuleInit, BeforeApplicationShutdown 
     this.subscription?.unsubscribe();
   }
 
-  /** Reloads one environment, and the authorizers of its owner when that is a component. */
+  /**
+   * Reloads an environment, and the authorizers of its owner when that is a component. Requests
+   * that arrive while a reload runs are served together by the next one: an authorization sync
+   * announces many environments at once, and each reload of a component reads all its authorizers.
+   */
   refreshEnv(envId: string): Promise<void> {
+    this.dirty.add(envId);
     return this.enqueue(async () => {
-      const env = await this.loader.loadEnv(envId);
-      if (env?.ownerKind === 'component') this.model.setAuthorizers(env.ownerAppid, await this.loader.loadAuthorizers(env.ownerAppid));
-      this.model.setEnv(envId, env);
+      if (this.dirty.size === 0) return;
+      const envIds = [...this.dirty];
+      this.dirty.clear();
+      const envs = await this.loader.loadEnvs(envIds);
+      const components = new Set([...envs.values()].filter((env) => env.ownerKind === 'component').map((env) => env.ownerAppid));
+      const authorizers = await Promise.all([...components].map(async (c) => [c, await this.loader.loadAuthorizers(c)] as const));
+      for (const [componentAppid, appids] of authorizers) this.model.setAuthorizers(componentAppid, appids);
+      for (const id of envIds) this.model.setEnv(id, envs.get(id));
     });
   }
 

@@ -22,7 +22,7 @@ export interface PolicyView {
 
 export class PolicyModel implements PolicyView {
   private readonly envs = new Map<string, EnvView>();
-  private readonly authorized = new Map<string, ReadonlySet<string>>();
+  private readonly authorized = new Map<string, Set<string>>();
 
   env(envId: string): EnvView | undefined {
     return this.envs.get(envId);
@@ -54,9 +54,12 @@ export class PolicyModel implements PolicyView {
   }
 
   setAuthorized(componentAppid: string, authorizerAppid: string, authorized: boolean): void {
-    const current = new Set(this.authorized.get(componentAppid) ?? []);
-    if (authorized) current.add(authorizerAppid);
-    else current.delete(authorizerAppid);
-    this.setAuthorizers(componentAppid, current);
+    const current = this.authorized.get(componentAppid);
+    if (authorized) {
+      if (current) current.add(authorizerAppid);
+      else this.authorized.set(componentAppid, new Set([authorizerAppid]));
+    } else if (current?.delete(authorizerAppid) && current.size === 0) {
+      this.authorized.delete(componentAppid);
+    }
   }
 }
