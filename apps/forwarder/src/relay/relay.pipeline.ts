@@ -194,6 +194,12 @@ export class RelayPipeline {
       return false;
     }
     if (!isJson(response.headers) || (length !== undefined && length > INSPECT_LIMIT)) return undefined;
+    if (length !== undefined) {
+      const bytes = await response.body.bytes();
+      const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      call.errcode = readErrcode(whole);
+      return { whole };
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.body.iterator({ destroyOnReturn: false })) {
