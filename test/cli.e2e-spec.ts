@@ -216,29 +216,42 @@ describe('wxgate CLI', () => {
   });
 
   it('creates environments, allowlists and shares, and explains policy decisions', async () => {
-    expectOk(await wxgate(['env', 'add', ENV, COMPONENT.appid]), `ok: environment ${ENV} owned by component ${COMPONENT.appid}`);
-    expectOk(await wxgate(['env', 'add', APP_ENV, APP.appid, '--kind', 'app']), `owned by app ${APP.appid}`);
-    expectOk(await wxgate(['allow', 'add', ENV, '/wxa/getwxacode', '/wxa/msg_sec_check', '/wxa/commit']), `ok: 3 path(s) allowed in ${ENV}`);
-    expectOk(await wxgate(['allow', 'rm', ENV, '/wxa/commit', '/not/there']), `ok: 2 path(s) removed from ${ENV}`);
-    expect(json(await wxgate(['--json', 'allow', 'ls', ENV]))).toEqual({ paths: expect.arrayContaining(['/wxa/getwxacode', '/wxa/msg_sec_check']) });
-    const allowLs = await wxgate(['allow', 'ls', ENV]);
+    const [addComponentEnv, addAppEnv] = await Promise.all([wxgate(['env', 'add', ENV, COMPONENT.appid]), wxgate(['env', 'add', APP_ENV, APP.appid, '--kind', 'app'])]);
+    expectOk(addComponentEnv, `ok: environment ${ENV} owned by component ${COMPONENT.appid}`);
+    expectOk(addAppEnv, `owned by app ${APP.appid}`);
+    const [allowAdd, shareAdd, shareAdd2] = await Promise.all([
+      wxgate(['allow', 'add', ENV, '/wxa/getwxacode', '/wxa/msg_sec_check', '/wxa/commit']),
+      wxgate(['share', 'add', ENV, AUTHORIZER]),
+      wxgate(['share', 'add', ENV, IMPORTED.appid]),
+    ]);
+    expectOk(allowAdd, `ok: 3 path(s) allowed in ${ENV}`);
+    expectOk(shareAdd, `ok: ${ENV} shared with ${AUTHORIZER}`);
+    expectOk(shareAdd2, 'ok');
+    const [allowRm, shareRm] = await Promise.all([wxgate(['allow', 'rm', ENV, '/wxa/commit', '/not/there']), wxgate(['share', 'rm', ENV, IMPORTED.appid])]);
+    expectOk(allowRm, `ok: 2 path(s) removed from ${ENV}`);
+    expectOk(shareRm, `no longer shared with ${IMPORTED.appid}`);
+
+    const [allowJson, allowLs, shareJson, shareLs, show, showJson, lsJson, ls] = await Promise.all([
+      wxgate(['--json', 'allow', 'ls', ENV]),
+      wxgate(['allow', 'ls', ENV]),
+      wxgate(['--json', 'share', 'ls', ENV]),
+      wxgate(['share', 'ls', ENV]),
+      wxgate(['env', 'show', ENV]),
+      wxgate(['--json', 'env', 'show', ENV]),
+      wxgate(['--json', 'env', 'ls']),
+      wxgate(['env', 'ls']),
+    ]);
+    expect(json(allowJson)).toEqual({ paths: expect.arrayContaining(['/wxa/getwxacode', '/wxa/msg_sec_check']) });
     expectOk(allowLs, /\/wxa\/getwxacode\n/);
     expect(allowLs.stdout).not.toContain('/wxa/commit');
-
-    expectOk(await wxgate(['share', 'add', ENV, AUTHORIZER]), `ok: ${ENV} shared with ${AUTHORIZER}`);
-    expectOk(await wxgate(['share', 'add', ENV, IMPORTED.appid]), 'ok');
-    expectOk(await wxgate(['share', 'rm', ENV, IMPORTED.appid]), `no longer shared with ${IMPORTED.appid}`);
-    expect(json(await wxgate(['--json', 'share', 'ls', ENV]))).toEqual({ appids: [AUTHORIZER] });
-    expectOk(await wxgate(['share', 'ls', ENV]), `${AUTHORIZER}\n`);
-
-    const show = await wxgate(['env', 'show', ENV]);
+    expect(json(shareJson)).toEqual({ appids: [AUTHORIZER] });
+    expectOk(shareLs, `${AUTHORIZER}\n`);
     expectOk(show, `component ${COMPONENT.appid}`);
     expect(show.stdout).toContain('/wxa/msg_sec_check');
     expect(show.stdout).toContain(AUTHORIZER);
-    expect(json(await wxgate(['--json', 'env', 'show', ENV]))).toMatchObject({ envId: ENV, ownerAppid: COMPONENT.appid, ownerKind: 'component', appids: [AUTHORIZER] });
-    const ls = json<{ envs: { envId: string }[] }>(await wxgate(['--json', 'env', 'ls']));
-    expect(ls.envs.map((e) => e.envId).sort()).toEqual([APP_ENV, ENV].sort());
-    expectOk(await wxgate(['env', 'ls']), /owner kind/);
+    expect(json(showJson)).toMatchObject({ envId: ENV, ownerAppid: COMPONENT.appid, ownerKind: 'component', appids: [AUTHORIZER] });
+    expect(json<{ envs: { envId: string }[] }>(lsJson).envs.map((e) => e.envId).sort()).toEqual([APP_ENV, ENV].sort());
+    expectOk(ls, /owner kind/);
 
     const allowed = await waitFor(
       async () => {
@@ -248,27 +261,32 @@ describe('wxgate CLI', () => {
       { timeoutMs: 10_000, intervalMs: 300, what: 'the policy to learn the authorization' },
     );
     expect(allowed.stdout).toBe(`allowed: authorizer ${AUTHORIZER}'s token as access_token\n`);
-    const denied = await wxgate(['check', ENV, '/wxa/commit']);
+    const [denied, deniedJson] = await Promise.all([wxgate(['check', ENV, '/wxa/commit']), wxgate(['--json', 'check', ENV, '/wxa/commit'])]);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/^refused: PATH_NOT_ALLOWED \(errcode 85107\): /);
-    const deniedJson = await wxgate(['--json', 'check', ENV, '/wxa/commit']);
     expect(JSON.parse(deniedJson.stdout)).toMatchObject({ allowed: false, reason: 'PATH_NOT_ALLOWED', errcode: 85107 });
   });
 
   it('refuses commands with the reason and exit code 1, the reply as JSON with --json', async () => {
-    expectRefused(await wxgate(['allow', 'ls', 'no-such-env']), 'ENV_NOT_FOUND');
-    expectRefused(await wxgate(['allow', 'add', ENV, '/cgi-bin/token']), 'BAD_REQUEST');
-    expectRefused(await wxgate(['component', 'rm', 'wxc11c00000000dead']), 'CREDENTIAL_NOT_FOUND');
-    const asJson = await wxgate(['--json', 'share', 'ls', 'no-such-env']);
+    const [noEnv, badPath, noComponent, asJson, unknownOwner] = await Promise.all([
+      wxgate(['allow', 'ls', 'no-such-env']),
+      wxgate(['allow', 'add', ENV, '/cgi-bin/token']),
+      wxgate(['component', 'rm', 'wxc11c00000000dead']),
+      wxgate(['--json', 'share', 'ls', 'no-such-env']),
+      wxgate(['env', 'add', 'x-env', 'wxc11e0000000000ff']),
+    ]);
+    expectRefused(noEnv, 'ENV_NOT_FOUND');
+    expectRefused(badPath, 'BAD_REQUEST');
+    expectRefused(noComponent, 'CREDENTIAL_NOT_FOUND');
     expect(asJson.code).toBe(1);
     expect(JSON.parse(asJson.stdout)).toEqual({ error: { reason: 'ENV_NOT_FOUND', message: expect.any(String), errcode: 48001 } });
     // Owner kind cannot be guessed for an unknown appid: usage error, nothing sent.
-    expect((await wxgate(['env', 'add', 'x-env', 'wxc11e0000000000ff'])).code).toBe(64);
+    expect(unknownOwner.code).toBe(64);
   });
 
   it('shows status: services answering, credentials, newest tickets, event stream and consumer lag', async () => {
     // --nats wins over NATS_URL.
-    const run = await wxgate(['--nats', nats.url, 'status'], { env: { NATS_URL: 'nats://127.0.0.1:1' } });
+    const [run, statusJson] = await Promise.all([wxgate(['--nats', nats.url, 'status'], { env: { NATS_URL: 'nats://127.0.0.1:1' } }), wxgate(['--json', 'status'])]);
     expectOk(run, /^SERVICES\n/);
     expect(run.stdout).toMatch(/│ policy\s+│/);
     expect(run.stdout).toMatch(/│ token-refresher\s+│/);
@@ -278,7 +296,7 @@ describe('wxgate CLI', () => {
     expect(run.stdout).toMatch(/lag \(pending\)/);
 
     const status = json<{ services: { app: string }[]; missing: string[]; credentials: unknown[]; events: { stream: string; consumers: { name: string; pending: number }[] } }>(
-      await wxgate(['--json', 'status']),
+      statusJson,
     );
     expect(status.services.map((s) => s.app).sort()).toEqual(['policy', 'token-refresher']);
     expect(status.missing).toEqual(['forwarder']);
@@ -289,12 +307,14 @@ describe('wxgate CLI', () => {
   });
 
   it('removes environments, authorizers, apps and components', async () => {
-    expectOk(await wxgate(['env', 'rm', APP_ENV]), `ok: environment ${APP_ENV} removed`);
-    expectRefused(await wxgate(['env', 'show', APP_ENV]), 'ENV_NOT_FOUND');
-    expectOk(await wxgate(['authorizer', 'rm', SYNCED.appid]), `ok: authorizer ${SYNCED.appid} removed`);
-    expectOk(await wxgate(['app', 'rm', APP.appid]), `ok: app ${APP.appid} removed`);
-    expectRefused(await wxgate(['token', 'get', 'app', APP.appid]), 'CREDENTIAL_NOT_FOUND');
-    expect(json(await wxgate(['--json', 'component', 'rm', COMPONENT.appid]))).toEqual({ ok: true });
+    const [envRm, authorizerRm, appRm] = await Promise.all([wxgate(['env', 'rm', APP_ENV]), wxgate(['authorizer', 'rm', SYNCED.appid]), wxgate(['app', 'rm', APP.appid])]);
+    expectOk(envRm, `ok: environment ${APP_ENV} removed`);
+    expectOk(authorizerRm, `ok: authorizer ${SYNCED.appid} removed`);
+    expectOk(appRm, `ok: app ${APP.appid} removed`);
+    const [envGone, appGone, componentRm] = await Promise.all([wxgate(['env', 'show', APP_ENV]), wxgate(['token', 'get', 'app', APP.appid]), wxgate(['--json', 'component', 'rm', COMPONENT.appid])]);
+    expectRefused(envGone, 'ENV_NOT_FOUND');
+    expectRefused(appGone, 'CREDENTIAL_NOT_FOUND');
+    expect(json(componentRm)).toEqual({ ok: true });
     expect(json<unknown[]>(await wxgate(['--json', 'component', 'list']))).toEqual([]);
   });
 
