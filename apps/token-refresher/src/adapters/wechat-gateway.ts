@@ -14,6 +14,11 @@ import {
 import type { RefresherConfig } from '../config.js';
 import { RefresherMetrics } from './refresher-metrics.js';
 
+/** UPSTREAM_TIMEOUT_MS, but at most two thirds of the refresh lease. */
+export function wechatTimeoutMs(config: Pick<RefresherConfig, 'UPSTREAM_TIMEOUT_MS' | 'REFRESH_LEASE_TTL_MS'>): number {
+  return Math.max(1_000, Math.min(config.UPSTREAM_TIMEOUT_MS, Math.floor((config.REFRESH_LEASE_TTL_MS * 2) / 3)));
+}
+
 /** errcode label for a call that got no usable answer. */
 const NO_ANSWER = -2;
 
@@ -32,7 +37,8 @@ export class WechatGateway implements OnApplicationShutdown {
     this.#client = new WechatApiClient({
       baseUrl: config.WECHAT_API_BASE,
       backupUrl: config.WECHAT_API_BACKUP || undefined,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      // A call must end while its caller still holds the refresh lease, or a second replica could call too.
+      timeoutMs: wechatTimeoutMs(config),
     });
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { WechatEvent } from '@wxgate/contracts';
 import { funcScopesOf, isTokenRejection, WechatApiError, WechatErrcode, type AuthorizationInfo } from '@wxgate/wechat';
@@ -10,9 +11,9 @@ import { SaveAuthorizerToken } from './save-authorizer-token.js';
 
 /**
  * `authorized` / `updateauthorized`: exchange the code (`api_query_auth`), keep the refresh token,
- * the token and the permission sets, and publish the authorizer event. Idempotent: an event not
- * newer than the stored authorization makes no WeChat call (a replay only republishes, under the
- * same message id). An already spent code (61010) falls back to `api_get_authorizer_info`, so a
+ * the token and the permission sets, and publish the authorizer event. Idempotent: a redelivered
+ * code (recognised by its hash) or an event older than the stored authorization makes no WeChat
+ * call (a replay only republishes, under the same message id). An already spent code (61010) falls back to `api_get_authorizer_info`, so a
  * redelivered message cannot fail forever.
  */
 @Injectable()
@@ -41,20 +42,23 @@ export class HandleAuthorization {
       return;
     }
     const at = event.CreateTime * 1000;
+    const codeHash = createHash('sha256').update(code).digest('hex');
     const existing = await this.credentials.authorizer(authorizerAppid);
-    if (existing && (existing.changedAt > at || (existing.changedAt === at && existing.status === 'authorized'))) {
-      if (existing.changedAt === at) {
-        await this.events.authorizerChanged(existing.componentAppid, authorizerAppid, { status: 'authorized', funcScopes: existing.funcScopes, at });
+    if (existing?.codeHash === codeHash) {
+      // A redelivery or replay: the authorization was stored; make sure its event went out.
+      if (existing.status === 'authorized') {
+        await this.events.authorizerChanged(existing.componentAppid, authorizerAppid, { status: 'authorized', funcScopes: existing.funcScopes, at: existing.changedAt });
       }
       return;
     }
+    if (existing && existing.changedAt > at) return;
 
     const info = await this.#exchange(componentAppid, authorizerAppid, code);
     if (!info) return;
     const funcScopes = funcScopesOf(info.info);
     const now = this.clock.now();
     await this.credentials.saveAuthorizer(
-      { appid: authorizerAppid, componentAppid, refreshToken: info.refreshToken ?? existing?.refreshToken, status: 'authorized', funcScopes, changedAt: at },
+      { appid: authorizerAppid, componentAppid, refreshToken: info.refreshToken ?? existing?.refreshToken, status: 'authorized', funcScopes, changedAt: at, codeHash },
       now,
     );
     if (info.accessToken) await this.saveToken.run(authorizerAppid, info.accessToken, info.expiresInS, now);

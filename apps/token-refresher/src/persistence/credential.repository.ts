@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { CredentialKind } from '@wxgate/contracts';
 import { DataSource, type Repository } from 'typeorm';
 import { SecretBox } from '../secrets/secret-box.js';
 import { AppEntity } from './entities/app.entity.js';
@@ -29,6 +30,8 @@ export interface Authorizer {
   status: AuthorizationStatus;
   funcScopes: number[];
   changedAt: number;
+  /** sha256 (hex) of the authorization code this state came from, if any. */
+  codeHash?: string;
 }
 
 /** Components, apps and authorizers, their secrets sealed with the master key on the way in. */
@@ -45,6 +48,17 @@ export class CredentialRepository {
     this.#components = dataSource.getRepository(ComponentEntity);
     this.#apps = dataSource.getRepository(AppEntity);
     this.#authorizers = dataSource.getRepository(AuthorizerEntity);
+  }
+
+  async exists(kind: CredentialKind, appid: string): Promise<boolean> {
+    switch (kind) {
+      case 'component':
+        return this.#components.existsBy({ appid });
+      case 'app':
+        return this.#apps.existsBy({ appid });
+      case 'authorizer':
+        return this.#authorizers.existsBy({ appid });
+    }
   }
 
   // --- components ---
@@ -147,6 +161,7 @@ export class CredentialRepository {
         status: a.status,
         funcScopes: JSON.stringify(a.funcScopes),
         changedAt: a.changedAt,
+        codeHash: a.codeHash ?? null,
         updatedAt: now,
       },
       ['appid'],
@@ -195,6 +210,7 @@ export class CredentialRepository {
       status: row.status,
       funcScopes,
       changedAt: row.changedAt,
+      codeHash: row.codeHash ?? undefined,
     };
   }
 }

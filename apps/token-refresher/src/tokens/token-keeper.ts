@@ -8,7 +8,8 @@ import { RefresherEvents } from '../adapters/refresher-events.js';
 import { RefresherMetrics } from '../adapters/refresher-metrics.js';
 import type { RefresherConfig } from '../config.js';
 import { TokenStateRepository, type TokenState } from '../persistence/token-state.repository.js';
-import { MintToken, type ComponentTokens } from './mint-token.js';
+import { CredentialRepository } from '../persistence/credential.repository.js';
+import { MintToken, notFound, type ComponentTokens } from './mint-token.js';
 import { SingleFlight } from './single-flight.js';
 import { backoffMs, dueAt, isServable, servedUntil } from './token-timing.js';
 
@@ -43,6 +44,7 @@ export class TokenKeeper {
 
   constructor(
     private readonly tokens: TokenStateRepository,
+    private readonly credentials: CredentialRepository,
     private readonly mint: MintToken,
     private readonly events: RefresherEvents,
     private readonly metrics: RefresherMetrics,
@@ -90,6 +92,8 @@ export class TokenKeeper {
   async #refreshOnce(kind: CredentialKind, appid: string, opts: RefreshOptions): Promise<TokenReply> {
     const started = this.clock.now();
     const deadline = started + this.#leaseTtlMs + 5_000;
+    // Only credentials that exist get a row (and so a lease): unknown subjects leave nothing behind.
+    if (!(await this.credentials.exists(kind, appid))) throw notFound(kind, appid);
     await this.tokens.ensure(kind, appid);
     for (;;) {
       const now = this.clock.now();

@@ -27,6 +27,10 @@ export class AuthorizerEntity {
   @Column({ type: 'text', name: 'func_scopes' })
   funcScopes: string;
 
+  /** sha256 of the last authorization code exchanged: a redelivered event is recognised without a WeChat call. */
+  @Column({ type: 'text', name: 'code_hash', nullable: true })
+  codeHash: string | null;
+
   /** When the authorization last changed (WeChat's CreateTime in ms, or the admin call): older events change nothing. */
   @Column({ type: 'bigint', name: 'changed_at', transformer: epochMs })
   changedAt: number;

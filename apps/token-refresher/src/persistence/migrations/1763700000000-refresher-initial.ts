@@ -39,6 +39,7 @@ export class RefresherInitial1763700000000 implements MigrationInterface {
           text('refresh_token', true),
           text('status'),
           text('func_scopes'),
+          text('code_hash', true),
           ms('changed_at', false),
           ms('updated_at', false),
         ],

@@ -1,0 +1,121 @@
+import type { DataSource } from 'typeorm';
+import type { WechatEvent } from '@wxgate/contracts';
+import { WechatUnreachableError } from '@wxgate/wechat';
+import { AUTHORIZER, COMPONENT, memoryDatabase, refresherKit } from '../testing/refresher-fakes.js';
+import { HandleAuthorization } from './handle-authorization.js';
+import { HandleUnauthorization } from './handle-unauthorization.js';
+import { ImportAuthorizer } from './import-authorizer.js';
+import { SaveAuthorizerToken } from './save-authorizer-token.js';
+import { SyncAuthorizers } from './sync-authorizers.js';
+
+describe('authorizations', () => {
+  let db: DataSource;
+  let kit: ReturnType<typeof refresherKit>;
+  let authorize: HandleAuthorization;
+  let unauthorize: HandleUnauthorization;
+  const T = 1_800_000_000; // CreateTime, seconds
+
+  const event = (InfoType: string, CreateTime: number, extra: Partial<WechatEvent> = {}): WechatEvent => ({
+    AppId: COMPONENT,
+    CreateTime,
+    InfoType,
+    AuthorizerAppid: AUTHORIZER,
+    ...extra,
+  });
+  const queryAuthAnswer = (token: string, refresh: string, scopes: number[]) => ({
+    authorization_info: {
+      authorizer_appid: AUTHORIZER,
+      authorizer_access_token: token,
+      expires_in: 7200,
+      authorizer_refresh_token: refresh,
+      func_info: scopes.map((id) => ({ funcscope_category: { id } })),
+    },
+  });
+
+  beforeEach(async () => {
+    db = await memoryDatabase();
+    kit = refresherKit(db);
+    await kit.credentials.putComponent({ appid: COMPONENT, secret: 'cs', verifyToken: 'v', aesKey: 'k'.repeat(43) }, kit.clock.now());
+    await kit.credentials.storeTicketIfNewer(COMPONENT, 'ticket', 1, kit.clock.now());
+    authorize = new HandleAuthorization(kit.credentials, kit.keeper, kit.gateway, new SaveAuthorizerToken(kit.tokens, kit.asEvents), kit.asEvents, kit.asClock);
+    unauthorize = new HandleUnauthorization(kit.credentials, kit.tokens, kit.asEvents, kit.asClock);
+  });
+  afterEach(async () => {
+    await db.destroy();
+  });
+
+  it('exchanges the code, stores refresh token, token and permission sets, and publishes the authorization', async () => {
+    kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token', 'refresh-1', [1, 17]));
+    await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
+    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ componentAppid: COMPONENT, refreshToken: 'refresh-1', status: 'authorized', funcScopes: [1, 17] });
+    expect(await kit.keeper.current('authorizer', AUTHORIZER)).toMatchObject({ token: 'auth-token' });
+    expect(kit.events.authorizers).toEqual([{ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, event: { status: 'authorized', funcScopes: [1, 17], at: T * 1000 } }]);
+    expect(kit.wechat.count('api_authorizer_token')).toBe(0);
+  });
+
+  it('processes a redelivered event without calling WeChat again, republishing the same event', async () => {
+    kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token', 'refresh-1', [1]));
+    await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
+    await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
+    expect(kit.wechat.count('api_query_auth')).toBe(1);
+    expect(kit.events.authorizers).toHaveLength(2);
+    expect(kit.events.authorizers[1]).toEqual(kit.events.authorizers[0]);
+  });
+
+  it('recovers the authorization with api_get_authorizer_info when the code is spent (61010)', async () => {
+    kit.wechat.queue('api_get_authorizer_info', {
+      authorizer_info: {},
+      authorization_info: { authorizer_appid: AUTHORIZER, authorizer_refresh_token: 'refresh-9', func_info: [{ funcscope_category: { id: 5 } }] },
+    });
+    await authorize.run(event('authorized', T, { AuthorizationCode: 'spent' }));
+    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ refreshToken: 'refresh-9', status: 'authorized', funcScopes: [5] });
+    // And when even that fails for good, the message is done with (not retried forever).
+    await expect(authorize.run(event('updateauthorized', T + 5, { AuthorizationCode: 'spent-again' }))).resolves.toBeUndefined();
+  });
+
+  it('lets a failure to reach WeChat propagate, so the event is redelivered', async () => {
+    kit.wechat.queue('api_query_auth', new WechatUnreachableError('/cgi-bin/component/api_query_auth', 'ECONNREFUSED'));
+    await expect(authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }))).rejects.toThrow(/unreachable/);
+    expect(await kit.credentials.authorizer(AUTHORIZER)).toBeUndefined();
+  });
+
+  it('unauthorized: keeps the authorizer listed, drops its tokens, publishes; older events change nothing', async () => {
+    kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token', 'refresh-1', [1]));
+    await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
+    await unauthorize.run(event('unauthorized', T + 10));
+    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ status: 'unauthorized', refreshToken: undefined });
+    expect((await kit.tokens.read('authorizer', AUTHORIZER))?.token).toBeUndefined();
+    await expect(kit.keeper.current('authorizer', AUTHORIZER)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE', message: expect.stringMatching(/unauthorized/) });
+    expect(kit.events.authorizers.at(-1)?.event).toEqual({ status: 'unauthorized', funcScopes: [], at: (T + 10) * 1000 });
+
+    // A late authorized (older than the revocation) and the replayed old code: nothing changes.
+    await authorize.run(event('authorized', T + 5, { AuthorizationCode: 'code-0' }));
+    await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
+    expect(kit.wechat.count('api_query_auth')).toBe(1);
+    expect((await kit.credentials.authorizer(AUTHORIZER))?.status).toBe('unauthorized');
+  });
+
+  it('imports an authorizer by refresh token and syncs the authorizer list page by page', async () => {
+    const importer = new ImportAuthorizer(kit.credentials, kit.tokens, kit.asEvents, kit.asClock);
+    await importer.run({ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, refreshToken: 'imported' });
+    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ refreshToken: 'imported', status: 'authorized' });
+    expect(kit.events.authorizers.at(-1)).toMatchObject({ authorizerAppid: AUTHORIZER, event: { status: 'authorized' } });
+    await expect(importer.run({ componentAppid: 'wxunknown000000001', authorizerAppid: AUTHORIZER, refreshToken: 'x' })).rejects.toMatchObject({
+      reason: 'CREDENTIAL_NOT_FOUND',
+    });
+
+    const sync = new SyncAuthorizers(kit.credentials, kit.tokens, kit.keeper, kit.gateway, kit.asEvents, kit.asClock);
+    const item = (n: number) => ({ authorizer_appid: `wxsynced00000000${n}`, refresh_token: `r${n}`, auth_time: 1 });
+    kit.wechat.queue(
+      'api_get_authorizer_list',
+      { total_count: 3, list: [item(1), item(2)] },
+      { total_count: 3, list: [{ authorizer_appid: AUTHORIZER, refresh_token: 'imported', auth_time: 1 }] },
+    );
+    const published = kit.events.authorizers.length;
+    expect(await sync.run(COMPONENT)).toEqual({ imported: 3 });
+    expect(kit.wechat.calls.filter((c) => c.endpoint === 'api_get_authorizer_list').map((c) => c.args[2])).toEqual([0, 500]);
+    expect(await kit.credentials.authorizer('wxsynced000000001')).toMatchObject({ refreshToken: 'r1', status: 'authorized' });
+    // Unchanged authorizations publish nothing new.
+    expect(kit.events.authorizers.length - published).toBe(2);
+  });
+});

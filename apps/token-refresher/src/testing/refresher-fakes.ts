@@ -1,0 +1,168 @@
+/**
+ * Fakes for the refresher's unit tests: a manual clock, a scripted WeChat, recorded events, and
+ * the real repositories over an in-memory SQLite database (so the conditional updates behind
+ * leases and rate limits are exercised too). No Nest, no network.
+ */
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { AuthorizerEvent, CredentialKind } from '@wxgate/contracts';
+import { WechatApiError } from '@wxgate/wechat';
+import type { Clock } from '../adapters/clock.js';
+import type { RefresherEvents } from '../adapters/refresher-events.js';
+import type { RefresherMetrics } from '../adapters/refresher-metrics.js';
+import type { WechatGateway } from '../adapters/wechat-gateway.js';
+import type { RefresherConfig } from '../config.js';
+import { CredentialRepository } from '../persistence/credential.repository.js';
+import { REFRESHER_ENTITIES, REFRESHER_MIGRATIONS } from '../persistence/persistence.js';
+import { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { MintToken } from '../tokens/mint-token.js';
+import { TokenKeeper } from '../tokens/token-keeper.js';
+
+// Failures are expected in these tests; their warnings would only bury the results.
+Logger.overrideLogger(false);
+
+export class FakeClock {
+  constructor(public t = 1_800_000_000_000) {}
+  now(): number {
+    return this.t;
+  }
+  /** Sleeping advances time: a waiter polls through a lease TTL without real waiting. */
+  async sleep(ms: number): Promise<void> {
+    this.t += ms;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  random(): number {
+    return 0.5;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+type Answer<T> = T | Error | (() => T | Error | Promise<T | Error>);
+
+/** A scripted WeChat: each endpoint answers from a queue, else a fresh token of `expiresInS`. */
+export class FakeWechat {
+  readonly calls: { endpoint: string; args: unknown[] }[] = [];
+  readonly #queued = new Map<string, Answer<unknown>[]>();
+  expiresInS = 7200;
+  #n = 0;
+
+  constructor(private readonly clock: FakeClock) {}
+
+  /** The next answers of `endpoint` (an Error is thrown). */
+  queue(endpoint: string, ...answers: Answer<unknown>[]): void {
+    this.#queued.set(endpoint, [...(this.#queued.get(endpoint) ?? []), ...answers]);
+  }
+
+  count(endpoint: string): number {
+    return this.calls.filter((c) => c.endpoint === endpoint).length;
+  }
+
+  componentToken(p: unknown) {
+    return this.#answer('api_component_token', [p], () => ({ component_access_token: this.#token('c'), expires_in: this.expiresInS }));
+  }
+  authorizerToken(componentToken: string, p: unknown) {
+    return this.#answer('api_authorizer_token', [componentToken, p], () => ({ authorizer_access_token: this.#token('a'), expires_in: this.expiresInS }));
+  }
+  stableToken(p: { forceRefresh: boolean }) {
+    return this.#answer('stable_token', [p], () => ({ access_token: this.#token('s'), expires_in: this.expiresInS }));
+  }
+  queryAuth(componentToken: string, componentAppid: string, code: string) {
+    return this.#answer('api_query_auth', [componentToken, componentAppid, code], () => {
+      throw new WechatApiError(61010, 'code expired', '/cgi-bin/component/api_query_auth');
+    });
+  }
+  getAuthorizerInfo(componentToken: string, componentAppid: string, authorizerAppid: string) {
+    return this.#answer('api_get_authorizer_info', [componentToken, componentAppid, authorizerAppid], () => {
+      throw new WechatApiError(61003, 'not authorized', '/cgi-bin/component/api_get_authorizer_info');
+    });
+  }
+  getAuthorizerList(componentToken: string, componentAppid: string, offset: number, count: number) {
+    return this.#answer('api_get_authorizer_list', [componentToken, componentAppid, offset, count], () => ({ total_count: 0, list: [] }));
+  }
+  startPushTicket(componentAppid: string, secret: string) {
+    return this.#answer('api_start_push_ticket', [componentAppid, secret], () => ({ errcode: 0, errmsg: 'ok' }));
+  }
+
+  async #answer<T>(endpoint: string, args: unknown[], fallback: () => T): Promise<T> {
+    this.calls.push({ endpoint, args });
+    const queue = this.#queued.get(endpoint);
+    const next = queue?.shift();
+    let value: unknown = next === undefined ? fallback() : typeof next === 'function' ? await (next as () => unknown)() : next;
+    if (value instanceof Error) throw value;
+    await Promise.resolve();
+    value ??= fallback();
+    return value as T;
+  }
+
+  #token(prefix: string): string {
+    return `${prefix}-token-${++this.#n}-at-${this.clock.now()}`;
+  }
+}
+
+export class FakeEvents {
+  readonly refreshed: { kind: CredentialKind; appid: string; expiresAt: number }[] = [];
+  readonly authorizers: { componentAppid: string; authorizerAppid: string; event: AuthorizerEvent }[] = [];
+  async tokenRefreshed(kind: CredentialKind, appid: string, expiresAt: number): Promise<void> {
+    this.refreshed.push({ kind, appid, expiresAt });
+  }
+  async authorizerChanged(componentAppid: string, authorizerAppid: string, event: AuthorizerEvent): Promise<void> {
+    this.authorizers.push({ componentAppid, authorizerAppid, event });
+  }
+}
+
+export const noMetrics = { refresh: () => undefined, wechatCall: () => undefined, served: () => undefined } as unknown as RefresherMetrics;
+
+export function testConfig(overrides: Partial<RefresherConfig> = {}): RefresherConfig {
+  return {
+    REFRESH_MARGIN_S: 600,
+    REFRESH_MAX_PER_S: 20,
+    REFRESH_LEASE_TTL_MS: 15_000,
+    REFRESH_BACKOFF_MAX_S: 300,
+    REFRESH_SCAN_INTERVAL_S: 60,
+    INVALIDATE_MIN_INTERVAL_S: 10,
+    UPSTREAM_TIMEOUT_MS: 30_000,
+    ...overrides,
+  } as RefresherConfig;
+}
+
+export async function memoryDatabase(): Promise<DataSource> {
+  const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: REFRESHER_ENTITIES, migrations: REFRESHER_MIGRATIONS });
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  return dataSource;
+}
+
+/** One refresher's object graph over `dataSource` (call twice with one database for two replicas). */
+export function refresherKit(dataSource: DataSource, options: { holder?: string; clock?: FakeClock; config?: Partial<RefresherConfig>; key?: Buffer } = {}) {
+  const clock = options.clock ?? new FakeClock();
+  const box = new SecretBox(options.key ?? SHARED_KEY);
+  const credentials = new CredentialRepository(dataSource, box);
+  const tokens = new TokenStateRepository(dataSource, box);
+  const wechat = new FakeWechat(clock);
+  const events = new FakeEvents();
+  const config = testConfig(options.config);
+  const gateway = wechat as unknown as WechatGateway;
+  const asClock = clock as unknown as Clock;
+  const mint = new MintToken(credentials, gateway, asClock);
+  const keeper = new TokenKeeper(tokens, credentials, mint, events as unknown as RefresherEvents, noMetrics, asClock, options.holder ?? 'holder-1', config);
+  return { clock, asClock, box, credentials, tokens, wechat, gateway, events, asEvents: events as unknown as RefresherEvents, config, mint, keeper };
+}
+
+const SHARED_KEY = randomBytes(32);
+
+export const COMPONENT = 'wxcomponent00000001';
+export const AUTHORIZER = 'wxauthorizer0000001';
+export const APP = 'wxapp00000000000001';
+
+/** A component with a ticket, an authorizer of it and an app. */
+export async function seedCredentials(kit: ReturnType<typeof refresherKit>): Promise<void> {
+  const now = kit.clock.now();
+  await kit.credentials.putComponent({ appid: COMPONENT, secret: 'component-secret', verifyToken: 'verify', aesKey: 'k'.repeat(43) }, now);
+  await kit.credentials.storeTicketIfNewer(COMPONENT, 'ticket-1', now - 1000, now);
+  await kit.credentials.saveAuthorizer({ appid: AUTHORIZER, componentAppid: COMPONENT, refreshToken: 'refresh-1', status: 'authorized', funcScopes: [1], changedAt: now - 1000 }, now);
+  await kit.credentials.putApp({ appid: APP, secret: 'app-secret' }, now);
+}

@@ -1,0 +1,61 @@
+import type { DataSource } from 'typeorm';
+import type { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { APP, AUTHORIZER, COMPONENT, memoryDatabase, refresherKit, seedCredentials } from '../testing/refresher-fakes.js';
+import { RefreshDueToken } from './refresh-due-token.js';
+import { UpstreamRateLimiter } from './upstream-rate-limiter.js';
+
+describe('RefreshDueToken (one proactive step)', () => {
+  let db: DataSource;
+  let kit: ReturnType<typeof refresherKit>;
+  let step: RefreshDueToken;
+
+  beforeEach(async () => {
+    db = await memoryDatabase();
+    kit = refresherKit(db);
+    await seedCredentials(kit);
+    step = new RefreshDueToken(kit.keeper, kit.tokens as TokenStateRepository, kit.credentials, new UpstreamRateLimiter(kit.asClock, kit.config), kit.asClock, 'holder-1');
+    kit.wechat.expiresInS = 4; // served 2 s, due 1 s after minting
+  });
+  afterEach(async () => {
+    await db.destroy();
+  });
+
+  it('leaves a credential without a token alone', async () => {
+    expect(await step.run('component', COMPONENT)).toBeUndefined();
+    expect(kit.wechat.calls).toEqual([]);
+  });
+
+  it('looks again when the token falls due, then refreshes it', async () => {
+    const minted = kit.clock.now();
+    await kit.keeper.current('app', APP);
+    expect(await step.run('app', APP)).toBe(minted + 1_000);
+    expect(kit.wechat.count('stable_token')).toBe(1);
+    kit.clock.advance(1_000);
+    expect(await step.run('app', APP)).toBe(minted + 2_000);
+    expect(kit.wechat.count('stable_token')).toBe(2);
+  });
+
+  it('waits for the end of another holder\'s lease instead of calling', async () => {
+    await kit.keeper.current('component', COMPONENT);
+    kit.clock.advance(1_000);
+    await kit.tokens.acquireLease('component', COMPONENT, 'other', kit.clock.now(), 15_000);
+    expect(await step.run('component', COMPONENT)).toBe(kit.clock.now() + 15_000);
+    expect(kit.wechat.count('api_component_token')).toBe(1);
+  });
+
+  it('stops looking after an authorizer was unauthorized', async () => {
+    await kit.keeper.current('authorizer', AUTHORIZER);
+    const a = (await kit.credentials.authorizer(AUTHORIZER))!;
+    await kit.credentials.saveAuthorizer({ ...a, status: 'unauthorized', changedAt: kit.clock.now() }, kit.clock.now());
+    kit.clock.advance(1_000);
+    expect(await step.run('authorizer', AUTHORIZER)).toBeUndefined();
+    expect(kit.wechat.count('api_authorizer_token')).toBe(1);
+  });
+
+  it('paces proactive calls to REFRESH_MAX_PER_S', async () => {
+    const limiter = new UpstreamRateLimiter(kit.asClock, { ...kit.config, REFRESH_MAX_PER_S: 4 });
+    const start = kit.clock.now();
+    for (let i = 0; i < 8; i++) await limiter.take();
+    expect(kit.clock.now() - start).toBe(7 * 250);
+  });
+});
