@@ -65,3 +65,14 @@ it('keeps relaying on warm tokens while the refresher is dead, answers 503 TOKEN
   );
   expect(recovered.json()).toMatchObject({ errcode: 0, echo: { tokenOwner: { appid: SYSTEM.shared.appid } } });
 }, 60_000);
+
+it('keeps relaying warm calls while NATS itself is down, reporting not ready on /readyz', async () => {
+  const warm = await call(`${forwarder.base}/wxa/msg_sec_check`);
+  expect(warm.status).toBe(200);
+  await system.nats.stop();
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${forwarder.proc.adminPort}/readyz`)).status === 503, { what: '/readyz to notice NATS is gone' });
+  const answers: Answer[] = [];
+  for (let i = 0; i < 10; i++) answers.push(await call(`${forwarder.base}/wxa/msg_sec_check?i=${i}`));
+  expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+  expect(answers.every((a) => a.json().errcode === 0)).toBe(true);
+}, 30_000);

@@ -14,7 +14,7 @@ import { Agent } from 'undici';
 import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.js';
 import { allowApp, startFakeControlPlane, type FakeControlPlane } from './support/fake-control-plane.js';
 import { call, connectTunnel, type Answer, metric, rawCall, rawRequest, requestThroughTunnel, trustingAgent } from './support/forwarder-client.js';
-import { freePort, startApp, startNatsServer, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
+import { freePort, runToExit, startApp, startNatsServer, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
 
 const APP_ID = 'wxapp00000001';
 const SHARED_APP = 'wxshared000001';
@@ -137,6 +137,7 @@ describe('ways of calling', () => {
     expect(answer.authorized).toBe(true);
     expect(answer.status).toBe(200);
     expect(echoOf(answer).query.raw).toMatch(/^via=connect&access_token=/);
+    expect(echoOf(answer).headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(answer.headers['x-openapi-seqid']).toMatch(/^[0-9a-f]{16}$/);
   });
 
@@ -493,5 +494,35 @@ describe('operations', () => {
     const { code, ms } = await stopped;
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000);
+  });
+
+  it('creates its CA and server certificate once and reuses them across restarts', async () => {
+    const first = await startForwarder({});
+    const dir = path.join(first.proc.cwd, 'data/cert');
+    const before = ['certificate.crt', 'server.crt', 'server.key'].map((f) => readFileSync(path.join(dir, f), 'utf8'));
+    await first.proc.stop();
+    const [http, https] = [await freePort(), await freePort()];
+    const again = await startApp('forwarder', { NATS_URL: nats.url, ENV_ID: 'mech', PORT: String(http), TLS_PORT: String(https), WECHAT_API_BASE: sandbox.url, WECHAT_API_BACKUP: '' }, { cwd: first.proc.cwd });
+    try {
+      await again.waitReady();
+      expect(['certificate.crt', 'server.crt', 'server.key'].map((f) => readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
+      const agent = trustingAgent(before[0]!, 'api.weixin.qq.com');
+      expect((await call(`https://127.0.0.1:${https}/wxa/msg_sec_check`, { dispatcher: agent })).status).toBe(200);
+      await agent.close();
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it.each([
+    ['MAX_BODY_BYTES', 'lots'],
+    ['UPSTREAM_TIMEOUT_MS', '-5'],
+    ['PORT', 'http'],
+    ['WECHAT_API_BASE', 'ftp://api.weixin.qq.com'],
+  ])('exits non-zero within 5 s naming %s when it is %j', async (variable, value) => {
+    const { code, ms, output } = await runToExit('forwarder', { NATS_URL: nats.url, [variable]: value });
+    expect(code).not.toBe(0);
+    expect(ms).toBeLessThan(5000);
+    expect(output).toContain(variable);
   });
 });

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Reason } from '@wxgate/contracts';
 import { APP_CONFIG, Readiness } from '@wxgate/platform';
+import { AccessLog } from '../access-log/access-log.js';
 import { loadOrCreateCertificate } from '../certificates/certificate.store.js';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
@@ -33,6 +34,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(APP_CONFIG) private readonly config: ForwarderConfig,
     private readonly pipeline: RelayPipeline,
     private readonly metrics: RelayMetrics,
+    private readonly accessLog: AccessLog,
     readiness: Readiness,
   ) {
     readiness.register('relay', () => this.listening);
@@ -68,13 +70,18 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     const host = colon === -1 ? authority : authority.slice(0, colon);
     const port = colon === -1 ? '' : authority.slice(colon + 1);
     if (!isWechatApiHost(host) || port !== '443' || !this.https) {
-      this.metrics.call(403, Reason.HOST_NOT_ALLOWED);
+      this.refused(seqid, 'CONNECT', authority.slice(0, 255), 403, Reason.HOST_NOT_ALLOWED);
       socket.end(rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443, not ${JSON.stringify(authority.slice(0, 255))}`));
       return;
     }
     socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
     if (head.length > 0) socket.unshift(head);
     this.https.emit('connection', socket);
+  }
+
+  private refused(seqid: string, method: string, path: string, status: number, reason: Reason): void {
+    this.metrics.call(status, reason);
+    this.accessLog.write({ seqid, via: 'http', method, path, status, reason }, 0);
   }
 
   /** Requests Node cannot even parse (e.g. control bytes in the target) still get wxgate's answer. */
@@ -85,8 +92,9 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     }
     const reason = err.code === 'HPE_INVALID_URL' ? Reason.BAD_PATH : Reason.BAD_REQUEST;
     const message = reason === Reason.BAD_PATH ? 'path may contain only A-Z a-z 0-9 / - _ . ~' : 'malformed request';
-    this.metrics.call(400, reason);
-    socket.end(rawErrorResponse(newSeqid(), reason, message));
+    const seqid = newSeqid();
+    this.refused(seqid, '', '', 400, reason);
+    socket.end(rawErrorResponse(seqid, reason, message));
   }
 }
 

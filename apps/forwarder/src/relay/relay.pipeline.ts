@@ -146,7 +146,8 @@ export class RelayPipeline {
         this.logger.warn(`seqid ${call.seqid}: invalidating the ${kind} token of ${appid} failed: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
       });
-      if (fresh && !(body instanceof StreamedBody)) {
+      // A rate-limited invalidation answers the same token: retrying with it would only repeat the answer.
+      if (fresh && fresh.token !== token && !(body instanceof StreamedBody)) {
         response.body.destroy();
         this.metrics.tokenRetries.inc();
         call.retried = true;
