@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.js';
@@ -272,58 +271,30 @@ describe('token-refresher (built process, private NATS, sandbox as WeChat)', () 
     expect(after[PATHS.queryAuth]).toBe((counts[PATHS.queryAuth] ?? 0) + 1);
   });
 
-  it('keeps no secret, refresh token or token in the SQLite files or its logs', async () => {
-    await refresher.stop('SIGTERM');
+  it('keeps no secret, refresh token or token in the SQLite files (WAL included), its logs or its metrics', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${refresher.adminPort}/metrics`)).text();
+    // This process (restarted above) made no refresh, one api_query_auth, and served tokens.
+    expect(metrics).toMatch(/# TYPE wxgate_token_refreshes_total counter/);
+    expect(metrics).toMatch(/wxgate_wechat_calls_total\{endpoint="api_query_auth",errcode="0"\} 1/);
+    expect(metrics).toMatch(/wxgate_tokens_served_total\{kind="component"\} \d+/);
     const dataDir = path.join(work.path, 'data');
-    const files = readdirSync(dataDir).filter((f) => f.startsWith('token-refresher.sqlite'));
-    expect(files).toContain('token-refresher.sqlite');
-    const raw = Buffer.concat(files.map((f) => readFileSync(path.join(dataDir, f))));
+    const read = () => {
+      const files = readdirSync(dataDir).filter((f) => f.startsWith('token-refresher.sqlite'));
+      return { files, raw: Buffer.concat(files.map((f) => readFileSync(path.join(dataDir, f)))) };
+    };
+    const running = read();
+    expect(running.files).toEqual(expect.arrayContaining(['token-refresher.sqlite', 'token-refresher.sqlite-wal']));
+    await refresher.stop('SIGTERM');
+    const stopped = read();
+    const raw = Buffer.concat([running.raw, stopped.raw]);
     expect(raw.includes(Buffer.from('refresher_tokens'))).toBe(true);
     expect(secrets.length).toBeGreaterThan(10);
     for (const s of secrets) {
       expect({ secret: s.slice(0, 6), inDb: raw.includes(Buffer.from(s)) }).toEqual({ secret: s.slice(0, 6), inDb: false });
       expect({ secret: s.slice(0, 6), inLog: refresher.output().includes(s) }).toEqual({ secret: s.slice(0, 6), inLog: false });
+      expect({ secret: s.slice(0, 6), inMetrics: metrics.includes(s) }).toEqual({ secret: s.slice(0, 6), inMetrics: false });
     }
     await start();
   });
 });
 
-describe('token-refresher master key', () => {
-  let nats: NatsServerHandle;
-  const work = tempDir('wxgate-refresher-key-');
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-  });
-  afterAll(async () => {
-    await nats?.stop();
-    work.remove();
-  });
-
-  const env = () => ({ NATS_URL: nats.url, WECHAT_API_BASE: 'http://127.0.0.1:1', WECHAT_API_BACKUP: '', CALLBACK_PORT: '0' });
-
-  it('creates ./data/master.key once (mode 0600) and refuses to start with another key, in one line', async () => {
-    const first = await startApp('token-refresher', env(), { cwd: work.path });
-    await first.waitReady();
-    expect((await first.stop('SIGTERM')).code).toBe(0);
-    const keyFile = path.join(work.path, 'data', 'master.key');
-    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    const key = readFileSync(keyFile, 'utf8').trim();
-    expect(Buffer.from(key, 'base64')).toHaveLength(32);
-
-    // Same database, the key given by variable: the right one starts, a wrong one does not.
-    const right = await startApp('token-refresher', { ...env(), WXGATE_MASTER_KEY: key }, { cwd: work.path });
-    await right.waitReady();
-    await right.stop('SIGTERM');
-    const wrongKey = randomBytes(32).toString('base64');
-    const wrong = await startApp('token-refresher', { ...env(), WXGATE_MASTER_KEY: wrongKey }, { cwd: work.path });
-    const code = await Promise.race([wrong.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
-    expect(code).not.toBe(0);
-    expect(code).not.toBe('timeout');
-    const stderrLine = wrong.output().split('\n').filter((l) => l.startsWith('wxgate token-refresher: failed to start'));
-    expect(stderrLine).toHaveLength(1);
-    expect(stderrLine[0]).toMatch(/master key .* not the one this database was encrypted with/);
-    expect(wrong.output()).not.toContain(wrongKey);
-    expect(readFileSync(keyFile, 'utf8').trim()).toBe(key);
-  });
-});
