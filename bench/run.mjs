@@ -3,19 +3,21 @@
 // Starts a private NATS, the WeChat sandbox (call log off), the token-refresher, policy and
 // forwarder as built processes (each in its own temp cwd, so SQLite lands in a temp ./data), seeds
 // them the way an operator would (component.put, authorizer.put imports of authorizations that
-// exist in the sandbox, env + allowlist over NATS), then measures:
-//   1. token economy: 1,000 concurrent cold calls over 100 authorizers → WeChat token calls,
-//      then a full restart of the three services and the same calls again;
-//   2. relay: forwarder vs the sandbox called directly vs bench/minimal-proxy.mjs (50 connections,
-//      small JSON GET and 4 KiB JSON POST), and the latency added at a fixed 1,000 req/s;
-//   3. token service: token.get and policy.check with 64 in flight vs a raw NATS echo;
-//   4. memory: the forwarder's peak RSS during 20 concurrent 30 MiB uploads.
+// exist in the sandbox, env + allowlist over NATS), then measures, in this order:
+//   - token economy: 1,000 concurrent cold calls over 100 authorizers → WeChat token calls,
+//     then a full restart of the three services and the same calls again (cold caches first);
+//   - memory: the forwarder's peak RSS during 20 concurrent 30 MiB uploads;
+//   - relay: forwarder vs the sandbox called directly vs bench/minimal-proxy.mjs (50 connections,
+//     small JSON GET and 4 KiB JSON POST), and the latency added at a fixed 1,000 req/s;
+//   - token service: token.get and policy.check with 64 in flight vs a raw NATS echo.
 // Prints a markdown table, writes bench/results.json and BENCHMARKS.md.
 //
 // BENCH_DURATION_S   seconds per measured load run (default 10)
-// BENCH_CPU_PROF     `1` or a comma list of apps (forwarder,token-refresher,policy): run them with
+// BENCH_CPU_PROF     `1` or a comma list of apps (forwarder,token-refresher,policy,minimal): run them with
 //                    --cpu-prof into bench/profiles/ and print the top self-time frames
 // BENCH_KEEP_TMP     `1`: keep the temp directory (logs, databases) for a look afterwards
+// BENCH_DIST         run the apps from another build directory (default ./dist), e.g. a patched
+//                    copy, to measure a fix against the same baselines before it lands
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +35,7 @@ const DURATION_S = positiveNumber('BENCH_DURATION_S', 10);
 const WARMUP_S = Math.min(2, DURATION_S);
 const PROFILED = profiledApps(process.env.BENCH_CPU_PROF);
 const KEEP_TMP = process.env.BENCH_KEEP_TMP === '1';
+const DIST = path.resolve(process.env.BENCH_DIST || path.join(ROOT, 'dist'));
 
 const COMPONENT = { appid: 'wxbe9c00000000c001', secret: randomBytes(16).toString('hex'), token: randomBytes(12).toString('hex'), encodingAesKey: aesKey() };
 const AUTHORIZERS = Array.from({ length: 100 }, (_, i) => ({ appid: `wxbe9a${i.toString(16).padStart(12, '0')}`, refreshToken: `refreshtoken@@@bench-${i}-${randomBytes(8).toString('hex')}` }));
@@ -46,6 +49,7 @@ const UPLOADS = 20;
 const UPLOAD_BYTES = 30 * 1024 * 1024;
 const FIXED_RATE = 1000;
 const NATS_IN_FLIGHT = 64;
+const SINGLE_S = Math.max(1, DURATION_S / 5);
 
 function positiveNumber(name, fallback) {
   const raw = process.env[name];
@@ -86,6 +90,14 @@ class Bench {
   /** Measured load runs by app under load, for profiles restricted to them. */
   windows = [];
 
+  /** The forwarder's resident memory now, kept under `label` (context for the memory figure). */
+  rss(label) {
+    const s = this.procs.forwarder && procStatus(this.procs.forwarder.pid);
+    if (!s) return;
+    this.results.forwarderRssMiB ??= {};
+    this.results.forwarderRssMiB[label] = Math.round(s.rssMiB * 10) / 10;
+  }
+
   async measured(app, label, fn) {
     const start = Number(process.hrtime.bigint() / 1000n);
     try {
@@ -107,7 +119,7 @@ class Bench {
 
   async start() {
     for (const app of ['wechat-sandbox', 'token-refresher', 'policy', 'forwarder']) {
-      if (!existsSync(path.join(ROOT, 'dist/apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: run npm run build (npm run bench does)`);
+      if (!existsSync(path.join(DIST, 'apps', app, 'main.js'))) throw new Error(`${path.relative(ROOT, DIST) || DIST}/apps/${app}/main.js is missing: run npm run build (npm run bench does)`);
     }
     this.nats = await startNatsServer({ storeDir: path.join(this.tmp, 'nats') });
     this.ports = {
@@ -131,7 +143,7 @@ class Bench {
       components: [COMPONENT],
       authorizations: AUTHORIZERS.map((a) => ({ componentAppid: COMPONENT.appid, authorizerAppid: a.appid, funcScopes: [17, 18, 19], refreshToken: a.refreshToken })),
     };
-    this.procs.sandbox = startProcess('wechat-sandbox', path.join(ROOT, 'dist/apps/wechat-sandbox/main.js'), {
+    this.procs.sandbox = startProcess('wechat-sandbox', path.join(DIST, 'apps/wechat-sandbox/main.js'), {
       SANDBOX_PORT: String(this.ports.sandbox),
       SANDBOX_HOST: '127.0.0.1',
       SANDBOX_CALL_LOG: 'off',
@@ -157,7 +169,7 @@ class Bench {
       const cwd = path.join(this.tmp, app);
       mkdirSync(cwd, { recursive: true });
       const nodeArgs = PROFILED.has(app) ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`] : [];
-      this.procs[app] = startProcess(app, path.join(ROOT, 'dist/apps', app, 'main.js'), env, { cwd, logDir: this.logDir, nodeArgs });
+      this.procs[app] = startProcess(app, path.join(DIST, 'apps', app, 'main.js'), env, { cwd, logDir: this.logDir, nodeArgs });
     }
     await Promise.all(apps.map(([app, , adminPort]) => waitFor(`${app} /readyz`, () => readyz(adminPort), { proc: this.procs[app] })));
   }
@@ -259,7 +271,9 @@ class Bench {
     await this.stopServices();
     await this.startServices();
     const restartMs = Math.round(performance.now() - restartStarted);
+    this.rss('ready after restart');
     const again = await this.coldCalls();
+    this.rss('after 1,000 calls');
     const afterRestart = await this.tokenCalls();
     log(`after restart (${restartMs} ms): ${again.ok}/${COLD_CALLS} ok in ${again.ms} ms; WeChat token calls: authorizer ${afterRestart.authorizer - afterCold.authorizer}, component ${afterRestart.component - afterCold.component}`);
 
@@ -290,7 +304,8 @@ class Bench {
   async relay() {
     const token = await this.request(`wxgate.token.get.authorizer.${RELAY_AUTHORIZER}`);
     const injected = `access_token=${encodeURIComponent(token.token)}`;
-    this.procs.minimal = startProcess('minimal-proxy', path.join(ROOT, 'bench/minimal-proxy.mjs'), { UPSTREAM: this.sandboxUrl, INJECT: injected, PORT: String(this.ports.minimal) }, { cwd: this.tmp, logDir: this.logDir });
+    const nodeArgs = PROFILED.has('minimal') ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=minimal-${Date.now()}.cpuprofile`] : [];
+    this.procs.minimal = startProcess('minimal-proxy', path.join(ROOT, 'bench/minimal-proxy.mjs'), { UPSTREAM: this.sandboxUrl, INJECT: injected, PORT: String(this.ports.minimal) }, { cwd: this.tmp, logDir: this.logDir, nodeArgs });
     await waitForPort(this.ports.minimal);
 
     const post = jsonBody(4096);
@@ -362,11 +377,14 @@ class Bench {
     const tokenReplyBytes = (await this.nc.request(tokenSubject, '', { timeout: 5000 })).data.length;
     const checkReplyBytes = (await this.nc.request('wxgate.policy.check', checkPayload, { timeout: 5000 })).data.length;
 
+    // With 64 in flight, p50 ≈ 64 / throughput (Little's law), so the latency of one request on
+    // its own is measured too, with one in flight.
     const measure = async (label, subject, payload, app) => {
       await natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: Math.min(1, WARMUP_S) });
       const r = await this.measured(app, label, () => natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: DURATION_S }));
-      log(`${label}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.errors ? ` (errors ${r.errors}: ${r.firstError})` : ''}`);
-      return r;
+      const one = await natsLoad(this.nc, subject, payload, { inFlight: 1, seconds: SINGLE_S });
+      log(`${label}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.errors ? ` (errors ${r.errors}: ${r.firstError})` : ''}; one in flight: p50 ${one.p50Ms} ms, p99 ${one.p99Ms} ms`);
+      return { ...r, oneInFlight: one };
     };
     const tokenEcho = await measure(`NATS echo (${tokenReplyBytes} B)`, `bench.echo.${tokenReplyBytes}`, '', 'echo');
     const tokenGet = await measure('token.get', tokenSubject, '', 'token-refresher');
@@ -488,9 +506,10 @@ async function main() {
     await section(bench, 'seed', () => bench.seed());
     if (!bench.results.seed?.error) {
       await section(bench, 'tokenEconomy', () => bench.tokenEconomy());
-      await section(bench, 'relay', () => bench.relay());
-      await section(bench, 'tokenService', () => bench.tokenService());
       await section(bench, 'memory', () => bench.memory());
+      await section(bench, 'relay', () => bench.relay());
+      bench.rss('after the relay loads');
+      await section(bench, 'tokenService', () => bench.tokenService());
     }
   } catch (err) {
     bench.results.error = err.message;
@@ -505,6 +524,7 @@ async function main() {
     machine: { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
     node: process.version,
     durationS: DURATION_S,
+    ...(process.env.BENCH_DIST ? { dist: DIST } : {}),
     totalSeconds: Math.round((Date.now() - runStarted) / 1000),
     ...bench.results,
   };
@@ -527,10 +547,18 @@ async function main() {
 
   const table = renderTable(results);
   process.stdout.write(`\n${table}\n`);
-  writeFileSync(path.join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
-  const mdFile = path.join(ROOT, 'BENCHMARKS.md');
-  writeFileSync(mdFile, renderBenchmarksMd(results, table, existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : ''));
-  log(`wrote bench/results.json and BENCHMARKS.md (${results.totalSeconds} s)`);
+  if (process.env.BENCH_DIST) {
+    // A what-if build: its figures go beside the profiles, never over the published ones.
+    const file = path.join(ROOT, 'bench/profiles', `results-${path.basename(path.dirname(DIST))}-${Date.now()}.json`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+    log(`wrote ${path.relative(ROOT, file)} (${results.totalSeconds} s)`);
+  } else {
+    writeFileSync(path.join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
+    const mdFile = path.join(ROOT, 'BENCHMARKS.md');
+    writeFileSync(mdFile, renderBenchmarksMd(results, table, existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : ''));
+    log(`wrote bench/results.json and BENCHMARKS.md (${results.totalSeconds} s)`);
+  }
 
   if (KEEP_TMP) log(`kept ${bench.tmp}`);
   else rmSync(bench.tmp, { recursive: true, force: true });

@@ -21,6 +21,7 @@ export function evaluateTargets(r) {
   const tg = r.tokenService?.tokenGet;
   add('token.get throughput / raw NATS echo', '≥ 0.5', tg?.overEcho, tg?.overEcho >= 0.5);
   add('token.get p50 (ms), 64 in flight', '≤ 0.3', tg?.p50Ms, tg?.p50Ms <= 0.3);
+  add('token.get p50 (ms), 1 in flight (for reference: at 64 in flight p50 ≈ 64 / throughput)', '≤ 0.3', tg?.oneInFlight?.p50Ms, tg?.oneInFlight?.p50Ms <= 0.3);
   const e = r.tokenEconomy;
   const coldCalls = e?.cold ? e.cold.authorizerTokenCalls + e.cold.componentTokenCalls : undefined;
   add('WeChat token calls for 1,000 cold calls over 100 authorizers', '100 authorizer + 1 component', e?.cold ? `${e.cold.authorizerTokenCalls} + ${e.cold.componentTokenCalls}` : undefined, e?.cold?.authorizerTokenCalls === 100 && e?.cold?.componentTokenCalls === 1 && e?.cold?.ok === e?.calls && coldCalls === 101);
@@ -57,6 +58,10 @@ function relayRows(r) {
       if (!x) continue;
       rows.push(`| NATS, ${ts.inFlight} in flight | ${label} (${x.replyBytes} B reply) | ${fmt(x.rps, 0)}${x.errors ? ` (errors ${x.errors})` : ''} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} |`);
       rows.push(`| NATS, ${ts.inFlight} in flight | raw echo, ${x.replyBytes} B | ${fmt(x.echo.rps, 0)} | ${fmt(x.echo.p50Ms, 3)} | ${fmt(x.echo.p99Ms, 3)} |`);
+      if (x.oneInFlight) {
+        rows.push(`| NATS, 1 in flight | ${label} | ${fmt(x.oneInFlight.rps, 0)} | ${fmt(x.oneInFlight.p50Ms, 3)} | ${fmt(x.oneInFlight.p99Ms, 3)} |`);
+        rows.push(`| NATS, 1 in flight | raw echo, ${x.replyBytes} B | ${fmt(x.echo.oneInFlight?.rps, 0)} | ${fmt(x.echo.oneInFlight?.p50Ms, 3)} | ${fmt(x.echo.oneInFlight?.p99Ms, 3)} |`);
+      }
     }
   }
   return rows;
@@ -82,6 +87,7 @@ export function renderTable(r) {
   if (e?.cold) extra.push(`token economy: ${e.calls} cold calls over ${e.authorizers} authorizers, ${e.cold.ok} answered errcode 0 in ${e.cold.ms} ms → ${e.cold.authorizerTokenCalls} api_authorizer_token + ${e.cold.componentTokenCalls} api_component_token calls; after restarting all three services (${e.afterRestart?.restartMs} ms), ${e.afterRestart?.ok} ok in ${e.afterRestart?.ms} ms → ${e.afterRestart?.authorizerTokenCalls} + ${e.afterRestart?.componentTokenCalls}`);
   const m = r.memory;
   if (m?.peakRssMiB != null) extra.push(`memory: ${m.ok}/${m.uploads} uploads of ${m.uploadMiB} MiB through the forwarder in ${m.ms} ms; RSS ${m.rssBeforeMiB} MiB before, peak ${m.peakRssMiB} MiB (${m.peakFrom})`);
+  if (r.forwarderRssMiB) extra.push(`forwarder RSS (MiB) at other points: ${Object.entries(r.forwarderRssMiB).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const [name, value] of Object.entries(r)) {
     if (value && typeof value === 'object' && typeof value.error === 'string') extra.push(`**${name} failed**: ${value.error.split('\n')[0]}`);
   }
