@@ -342,7 +342,10 @@ describe('wxgate CLI with NATS credentials', () => {
       `listen: 127.0.0.1:${port}
 authorization {
   users = [
-    { user: operator, password: "operator-pass-1", permissions: { publish: ">", subscribe: ">" } }
+    { user: operator, password: "operator-pass-1", permissions: {
+        publish: { allow: ["wxgate.admin.>", "wxgate.token.>", "wxgate.policy.check", "$JS.API.INFO", "$JS.API.STREAM.INFO.WXGATE_EVENTS", "$JS.API.CONSUMER.LIST.WXGATE_EVENTS"] }
+        subscribe: { allow: ["_INBOX.>"] }
+    } }
     { user: shop, password: "shop-pass-2", permissions: { publish: { allow: ["${SHOP_SUBJECT}"] }, subscribe: { allow: ["_INBOX.>"] } } }
   ]
 }
@@ -366,6 +369,9 @@ authorization {
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/^policy is not answering on wxgate\.admin\.env\.list \(no responders\): is it running\?\n$/);
     }
+    // The operator permissions of docs/operations.md are enough for status.
+    const status = await wxgate(['status'], { env: { NATS_URL: url, NATS_USER: 'operator', NATS_PASS: 'operator-pass-1' } });
+    expectOk(status, 'not answering: token-refresher, policy, forwarder');
     const wrong = await wxgate(['--nats', url, '--user', 'operator', '--pass', 'nope', 'env', 'ls']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/^cannot connect to NATS at .+: .*authorization/i);
