@@ -11,15 +11,17 @@ export interface PolicyBackend {
   drop(): Promise<void>;
 }
 
+export const sqliteBackend = async (): Promise<PolicyBackend> => ({ env: {}, drop: async () => undefined });
+
+/** A fresh schema on `TEST_DATABASE_URL`, or `undefined` when PostgreSQL tests are off. */
+export const postgresBackend = async (): Promise<PolicyBackend | undefined> => {
+  const pg = await testPostgres();
+  return pg && { env: { DATABASE_URL: pg.url }, drop: pg.drop };
+};
+
 export const POLICY_BACKENDS: [string, () => Promise<PolicyBackend | undefined>][] = [
-  ['SQLite', async () => ({ env: {}, drop: async () => undefined })],
-  [
-    'PostgreSQL',
-    async () => {
-      const pg = await testPostgres();
-      return pg && { env: { DATABASE_URL: pg.url }, drop: pg.drop };
-    },
-  ],
+  ['SQLite', sqliteBackend],
+  ['PostgreSQL', postgresBackend],
 ];
 
 /** `describe` for SQLite; for PostgreSQL only when `TEST_DATABASE_URL` is set. */

@@ -6,6 +6,7 @@ import { PolicyModel } from './policy-model.js';
 import { PolicyModelLoader } from './policy-model.loader.js';
 
 const CHANGED_PREFIX = Subjects.events.policyChanged('');
+const RETRY_MS = 1_000;
 
 /**
  * Keeps the in-memory model equal to the database: after this replica's own writes, and after
@@ -29,7 +30,10 @@ export class PolicyModelSync implements OnModuleInit, BeforeApplicationShutdown 
   onModuleInit(): Promise<void> {
     this.subscription = this.nc.subscribe(Subjects.events.policyChangedAll, {
       callback: (err, msg) => {
-        if (err) return;
+        if (err) {
+          this.logger.error(`policy.changed subscription failed: ${err.message}`);
+          return;
+        }
         const envId = msg.subject.slice(CHANGED_PREFIX.length);
         void this.refreshEnv(envId).catch((e: unknown) => this.logger.error(`reloading environment ${envId} failed: ${(e as Error).message}`));
       },
@@ -52,16 +56,25 @@ export class PolicyModelSync implements OnModuleInit, BeforeApplicationShutdown 
    */
   refreshEnv(envId: string): Promise<void> {
     this.dirty.add(envId);
-    return this.enqueue(async () => {
-      if (this.dirty.size === 0) return;
-      const envIds = [...this.dirty];
-      this.dirty.clear();
+    return this.enqueue(() => this.reloadDirty());
+  }
+
+  private async reloadDirty(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const envIds = [...this.dirty];
+    this.dirty.clear();
+    try {
       const envs = await this.loader.loadEnvs(envIds);
       const components = new Set([...envs.values()].filter((env) => env.ownerKind === 'component').map((env) => env.ownerAppid));
       const authorizers = await Promise.all([...components].map(async (c) => [c, await this.loader.loadAuthorizers(c)] as const));
       for (const [componentAppid, appids] of authorizers) this.model.setAuthorizers(componentAppid, appids);
       for (const id of envIds) this.model.setEnv(id, envs.get(id));
-    });
+    } catch (err) {
+      // The database is unreachable for a moment: keep serving the last state and try again.
+      for (const id of envIds) this.dirty.add(id);
+      setTimeout(() => void this.enqueue(() => this.reloadDirty()).catch(() => undefined), RETRY_MS).unref();
+      throw err;
+    }
   }
 
   setAuthorized(componentAppid: string, authorizerAppid: string, authorized: boolean): Promise<void> {
