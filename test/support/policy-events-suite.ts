@@ -130,6 +130,17 @@ export function policyEventsSuite(backendFactory: () => Promise<PolicyBackend | 
     expect((await check(nc, 'comp-a', PATH, LATE)).reason).toBe('AUTHORIZER_NOT_AUTHORIZED');
   });
 
+  it('skips a malformed authorizer event without holding up the ones behind it', async () => {
+    await js.publish(`wxgate.events.authorizer.${COMPONENT}.${LATE}`, 'not json');
+    await js.publish(`wxgate.events.authorizer.${COMPONENT}.${LATE}`, JSON.stringify({ status: 'maybe', at: ++at }));
+    await js.publish(`wxgate.events.authorizer.not-an-appid.${LATE}`, JSON.stringify({ status: 'authorized', funcScopes: [], at: ++at }));
+    await authorizerEvent(OTHER_COMPONENT, LATE, 'unauthorized');
+    await waitFor(async () => (await check(nc, 'other', PATH, LATE)).reason === 'AUTHORIZER_NOT_AUTHORIZED', { what: 'the event behind the malformed ones' });
+    expect((await check(nc, 'comp-a', PATH, LATE)).reason).toBe('AUTHORIZER_NOT_AUTHORIZED');
+    const metrics = await (await fetch(`http://127.0.0.1:${replicas[0]!.adminPort}/metrics`)).text();
+    expect(metrics).toMatch(/^wxgate_policy_authorizer_events_total\{outcome="malformed"\} 3$/m);
+  });
+
   it('restricts an authorized from_appid to a non-empty share list', async () => {
     await authorizerEvent(COMPONENT, AUTHORIZER, 'authorized');
     await waitFor(async () => (await check(nc, 'comp-a', PATH, AUTHORIZER)).allowed, { what: 'authorized again' });
