@@ -113,4 +113,15 @@ describe('token-refresher with 3-second tokens (ticket and authorization through
     await waitFor(() => Object.values(counts()).every(([events, wechat]) => events === wechat), { timeoutMs: 3_000, intervalMs: 20, what: `one event per call: ${JSON.stringify(counts())}` });
     refreshed.stop();
   });
+
+  it('unauthorize pushed to the callback → token.get answers a reason and an unauthorized event is published', async () => {
+    const events = collect(nc, `wxgate.events.authorizer.${component.appid}.${authorizer}`);
+    const result = await sandbox.state.simulator.unauthorize({ componentAppid: component.appid, authorizerAppid: authorizer });
+    expect(result.delivery.acknowledged).toBe(true);
+    await waitFor(() => events.messages.length > 0, { what: 'unauthorized event' });
+    expect(events.messages[0]!.body).toMatchObject({ status: 'unauthorized', funcScopes: [] });
+    const reply = await req(`wxgate.token.get.authorizer.${authorizer}`);
+    expect(reply.error).toMatchObject({ reason: 'TOKEN_UNAVAILABLE', message: expect.stringMatching(/unauthorized/) });
+    events.stop();
+  });
 });

@@ -137,6 +137,10 @@ export class TokenKeeper {
       if (state && isServable(state, at) && opts.replacing === undefined) return reply(kind, appid, state);
       throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `${kind} ${appid}: ${failure.message}`, failure.errcode);
     }
+    if (kind === 'authorizer' && (await this.credentials.authorizer(appid))?.status !== 'authorized') {
+      // Unauthorized (or deleted) while WeChat was answering: the token must not be served.
+      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `authorizer ${appid} is no longer authorized`);
+    }
     const expiresAt = servedUntil(minted.answeredAt, minted.expiresInS);
     await this.tokens.saveToken(kind, appid, { token: minted.token, obtainedAt: minted.answeredAt, expiresAt });
     this.metrics.refresh(kind, 'ok');
