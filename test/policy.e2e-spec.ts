@@ -171,6 +171,13 @@ describe.each(POLICY_BACKENDS)('policy admin over NATS on %s (built app, private
       expect((await check(nc, 'prod', '/wxa/getwxacode')).reason).toBe('PATH_NOT_ALLOWED');
     });
 
+    (name === 'PostgreSQL' ? it : it.skip)('answers checks from memory alone: they keep working while the database is gone', async () => {
+      const served = await decisions();
+      await backend.drop();
+      expect(await decisions()).toEqual(served);
+      expect((await call(nc, 'wxgate.admin.env.list', {})).error?.reason).toBe('INTERNAL');
+    });
+
     it('stops on SIGTERM with exit code 0', async () => {
       expect((await policy.stop('SIGTERM')).code).toBe(0);
     });
