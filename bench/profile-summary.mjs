@@ -35,6 +35,8 @@ export function summarise(file, top = 25, windows) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const inWindow = (t) => !windows || windows.some((w) => t >= w.start && t <= w.end);
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -64,6 +66,19 @@ export function summarise(file, top = 25, windows) {
     const o = IDLE.has(name) ? name : origin(f.url);
     origins.set(o, (origins.get(o) ?? 0) + us);
   }
+  // Inclusive (self + callees) time of wxgate's own functions: which step of a request costs what.
+  const inclusive = new Map();
+  for (const [id, us] of selfUs) {
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at).callFrame;
+      if (!f.url.includes('/dist/') || f.url.includes('node_modules/')) continue;
+      const key = `${f.functionName || '(anonymous)'}\u0000${location(f)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
+  }
   const pct = (us) => Math.round((1000 * us) / Math.max(busy, 1)) / 10;
   return {
     file,
@@ -79,6 +94,13 @@ export function summarise(file, top = 25, windows) {
         const [fn, where] = key.split('\u0000');
         return { function: fn, where, selfMs: Math.round(us / 1000), pctOfBusy: pct(us) };
       }),
+    ownInclusive: [...inclusive.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([key, us]) => {
+        const [fn, where] = key.split('\u0000');
+        return { function: fn, where, totalMs: Math.round(us / 1000), pctOfBusy: pct(us) };
+      }),
     byOrigin: [...origins.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 15)
@@ -93,6 +115,10 @@ export function formatSummary(s) {
     '| self % of busy | self ms | function | where |',
     '|---:|---:|---|---|',
     ...s.topFrames.map((f) => `| ${f.pctOfBusy} | ${f.selfMs} | \`${f.function}\` | ${f.where} |`),
+    '',
+    '| total % of busy | total ms | wxgate function (self + callees) | where |',
+    '|---:|---:|---|---|',
+    ...s.ownInclusive.map((f) => `| ${f.pctOfBusy} | ${f.totalMs} | \`${f.function}\` | ${f.where} |`),
     '',
     '| self % of busy | self ms | origin |',
     '|---:|---:|---|',

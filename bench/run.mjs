@@ -12,7 +12,8 @@
 //   - token service: token.get and policy.check with 64 in flight vs a raw NATS echo.
 // Prints a markdown table, writes bench/results.json and BENCHMARKS.md.
 //
-// BENCH_DURATION_S   seconds per measured load run (default 10)
+// BENCH_DURATION_S   seconds each target is measured under each load (default 10), split over
+// BENCH_ROUNDS       rounds (default 2) that alternate the targets
 // BENCH_CPU_PROF     `1` or a comma list of apps (forwarder,token-refresher,policy,minimal): run them with
 //                    --cpu-prof into bench/profiles/ and print the top self-time frames
 // BENCH_KEEP_TMP     `1`: keep the temp directory (logs, databases) for a look afterwards
@@ -26,7 +27,7 @@ import { Readable } from 'node:stream';
 import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 import { freePort, startNatsServer, waitForPort } from '../scripts/nats-server.mjs';
-import { httpLoad, natsLoad } from './lib/load.mjs';
+import { httpLoad, natsLoad, summarize } from './lib/load.mjs';
 import { procStatus, readyz, ROOT, startProcess, waitFor } from './lib/processes.mjs';
 import { renderBenchmarksMd, renderTable, evaluateTargets } from './lib/report.mjs';
 import { formatSummary, summarise } from './profile-summary.mjs';
@@ -50,13 +51,14 @@ const UPLOAD_BYTES = 30 * 1024 * 1024;
 const FIXED_RATE = 1000;
 const NATS_IN_FLIGHT = 64;
 const SINGLE_S = Math.max(1, DURATION_S / 5);
+const ROUNDS = Math.max(1, Math.round(positiveNumber('BENCH_ROUNDS', 2)));
 
 function positiveNumber(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const v = Number(raw);
   if (!Number.isFinite(v) || v <= 0) {
-    process.stderr.write(`bench: ${name} must be a positive number of seconds, got ${JSON.stringify(raw)}\n`);
+    process.stderr.write(`bench: ${name} must be a positive number, got ${JSON.stringify(raw)}\n`);
     process.exit(64);
   }
   return v;
@@ -89,6 +91,18 @@ class Bench {
   results = {};
   /** Measured load runs by app under load, for profiles restricted to them. */
   windows = [];
+
+  /**
+   * Runs `run(name)` for every name, ROUNDS times, in alternating order (so a burst of load from
+   * elsewhere on a shared machine does not land on one target only), and merges each name's runs.
+   */
+  async rounds(names, run) {
+    const runs = Object.fromEntries(names.map((n) => [n, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) runs[name].push(await run(name));
+    }
+    return Object.fromEntries(names.map((n) => [n, summarize(runs[n])]));
+  }
 
   /** The forwarder's resident memory now, kept under `label` (context for the memory figure). */
   rss(label) {
@@ -329,33 +343,29 @@ class Bench {
 
     const relay = {};
     for (const [caseName, c] of Object.entries(cases)) {
-      relay[caseName] = {};
-      for (const [name, url] of Object.entries(targets)) {
-        const opts = { url: url(c.path), method: c.method, body: c.body, headers: c.headers, connections: 50 };
-        await httpLoad({ ...opts, seconds: WARMUP_S });
-        relay[caseName][name] = await this.measured(name, `relay ${caseName}`, () => httpLoad({ ...opts, seconds: DURATION_S }));
-        const r = relay[caseName][name];
-        log(`relay ${caseName} ${name}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.non2xx || r.errors ? ` (non2xx ${r.non2xx}, errors ${r.errors})` : ''}`);
+      const opts = (name) => ({ url: targets[name](c.path), method: c.method, body: c.body, headers: c.headers, connections: 50 });
+      for (const name of Object.keys(targets)) await httpLoad({ ...opts(name), seconds: WARMUP_S });
+      relay[caseName] = await this.rounds(Object.keys(targets), (name) => this.measured(name, `relay ${caseName}`, () => httpLoad({ ...opts(name), seconds: DURATION_S / ROUNDS })));
+      for (const [name, r] of Object.entries(relay[caseName])) {
+        log(`relay ${caseName} ${name}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.non2xx || r.errors ? ` (non2xx ${r.non2xx}, errors ${r.errors})` : ''}${r.rounds ? ` (rounds ${r.rounds.join(', ')} req/s)` : ''}`);
       }
       const { direct, minimal, forwarder } = relay[caseName];
       relay[caseName].forwarderOverMinimal = ratio(forwarder.rps, minimal.rps);
       relay[caseName].forwarderOverDirect = ratio(forwarder.rps, direct.rps);
       relay[caseName].minimalOverDirect = ratio(minimal.rps, direct.rps);
     }
-    this.results.relay = { connections: 50, seconds: DURATION_S, ...relay };
+    this.results.relay = { connections: 50, seconds: DURATION_S, rounds: ROUNDS, ...relay };
 
     // Added latency at a fixed arrival rate (well below saturation): forwarder minus direct.
-    const fixed = {};
-    for (const [name, url] of Object.entries(targets)) {
-      const opts = { url: url(GET_PATH), connections: 10, rate: FIXED_RATE };
-      await httpLoad({ ...opts, seconds: 1 });
-      fixed[name] = await this.measured(name, `GET at ${FIXED_RATE} req/s`, () => httpLoad({ ...opts, seconds: DURATION_S }));
-      log(`fixed ${FIXED_RATE} req/s ${name}: achieved ${fixed[name].rps} req/s, p50 ${fixed[name].p50Ms} ms, p99 ${fixed[name].p99Ms} ms`);
-    }
+    const fixedOpts = (name) => ({ url: targets[name](GET_PATH), connections: 10, rate: FIXED_RATE });
+    for (const name of Object.keys(targets)) await httpLoad({ ...fixedOpts(name), seconds: 1 });
+    const fixed = await this.rounds(Object.keys(targets), (name) => this.measured(name, `GET at ${FIXED_RATE} req/s`, () => httpLoad({ ...fixedOpts(name), seconds: DURATION_S / ROUNDS })));
+    for (const [name, r] of Object.entries(fixed)) log(`fixed ${FIXED_RATE} req/s ${name}: achieved ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
     this.results.addedLatency = {
       rate: FIXED_RATE,
       connections: 10,
       seconds: DURATION_S,
+      rounds: ROUNDS,
       request: `GET ${GET_PATH}`,
       ...fixed,
       forwarderAddedP50Ms: diff(fixed.forwarder.p50Ms, fixed.direct.p50Ms),
@@ -379,24 +389,29 @@ class Bench {
 
     // With 64 in flight, p50 ≈ 64 / throughput (Little's law), so the latency of one request on
     // its own is measured too, with one in flight.
-    const measure = async (label, subject, payload, app) => {
-      await natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: Math.min(1, WARMUP_S) });
-      const r = await this.measured(app, label, () => natsLoad(this.nc, subject, payload, { inFlight: NATS_IN_FLIGHT, seconds: DURATION_S }));
-      const one = await natsLoad(this.nc, subject, payload, { inFlight: 1, seconds: SINGLE_S });
-      log(`${label}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.errors ? ` (errors ${r.errors}: ${r.firstError})` : ''}; one in flight: p50 ${one.p50Ms} ms, p99 ${one.p99Ms} ms`);
-      return { ...r, oneInFlight: one };
+    const compare = async (label, subject, payload, app, echoSubject) => {
+      const loads = {
+        echo: (seconds, inFlight = NATS_IN_FLIGHT) => natsLoad(this.nc, echoSubject, payload, { inFlight, seconds }),
+        [app]: (seconds, inFlight = NATS_IN_FLIGHT) => natsLoad(this.nc, subject, payload, { inFlight, seconds }),
+      };
+      for (const load of Object.values(loads)) await load(Math.min(1, WARMUP_S));
+      const merged = await this.rounds(Object.keys(loads), (name) => this.measured(name, name === 'echo' ? `echo for ${label}` : label, () => loads[name](DURATION_S / ROUNDS)));
+      for (const [name, r] of Object.entries(merged)) {
+        r.oneInFlight = summarize(await loads[name](SINGLE_S, 1));
+        log(`${name === 'echo' ? `NATS echo (${echoSubject.split('.').pop()} B)` : label}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.errors ? ` (errors ${r.errors}: ${r.firstError})` : ''}; one in flight: p50 ${r.oneInFlight.p50Ms} ms, p99 ${r.oneInFlight.p99Ms} ms`);
+      }
+      return { ...merged[app], echo: merged.echo };
     };
-    const tokenEcho = await measure(`NATS echo (${tokenReplyBytes} B)`, `bench.echo.${tokenReplyBytes}`, '', 'echo');
-    const tokenGet = await measure('token.get', tokenSubject, '', 'token-refresher');
-    const checkEcho = await measure(`NATS echo (${checkReplyBytes} B)`, `bench.echo.${checkReplyBytes}`, checkPayload, 'echo');
-    const policyCheck = await measure('policy.check', 'wxgate.policy.check', checkPayload, 'policy');
+    const tokenGet = await compare('token.get', tokenSubject, '', 'token-refresher', `bench.echo.${tokenReplyBytes}`);
+    const policyCheck = await compare('policy.check', 'wxgate.policy.check', checkPayload, 'policy', `bench.echo.${checkReplyBytes}`);
     await this.procs.echo.stop();
 
     this.results.tokenService = {
       inFlight: NATS_IN_FLIGHT,
       seconds: DURATION_S,
-      tokenGet: { subject: 'wxgate.token.get.authorizer.<appid>', replyBytes: tokenReplyBytes, ...tokenGet, echo: tokenEcho, overEcho: ratio(tokenGet.rps, tokenEcho.rps) },
-      policyCheck: { subject: 'wxgate.policy.check', replyBytes: checkReplyBytes, ...policyCheck, echo: checkEcho, overEcho: ratio(policyCheck.rps, checkEcho.rps) },
+      rounds: ROUNDS,
+      tokenGet: { subject: 'wxgate.token.get.authorizer.<appid>', replyBytes: tokenReplyBytes, ...tokenGet, overEcho: ratio(tokenGet.rps, tokenGet.echo.rps) },
+      policyCheck: { subject: 'wxgate.policy.check', replyBytes: checkReplyBytes, ...policyCheck, overEcho: ratio(policyCheck.rps, policyCheck.echo.rps) },
     };
   }
 

@@ -12,7 +12,7 @@ export function percentile(sorted, p) {
 
 const round = (v, digits = 3) => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : null);
 
-/** Growable list of latencies (ms) that ends sorted. */
+/** Growable list of latencies (ms). */
 class Samples {
   #data = new Float64Array(1 << 16);
   #n = 0;
@@ -27,29 +27,48 @@ class Samples {
   get length() {
     return this.#n;
   }
-  sorted() {
-    return this.#data.subarray(0, this.#n).sort();
+  values() {
+    return this.#data.slice(0, this.#n);
   }
 }
 
-function summary(samples, seconds, extra = {}) {
-  const sorted = samples.sorted();
+/**
+ * Throughput and latency percentiles of one or more runs of the same load (runs taken in
+ * rounds, interleaved with other targets, are merged: requests over summed time).
+ */
+export function summarize(runs) {
+  const list = Array.isArray(runs) ? runs : [runs];
+  const total = list.reduce((n, r) => n + r.samples.length, 0);
+  const all = new Float64Array(total);
+  let at = 0;
+  for (const r of list) {
+    all.set(r.samples, at);
+    at += r.samples.length;
+  }
+  all.sort();
   let sum = 0;
-  for (const v of sorted) sum += v;
-  return {
-    requests: sorted.length,
-    rps: round(sorted.length / seconds, 1),
-    p50Ms: round(percentile(sorted, 50)),
-    p90Ms: round(percentile(sorted, 90)),
-    p99Ms: round(percentile(sorted, 99)),
-    meanMs: round(sum / Math.max(sorted.length, 1)),
-    ...extra,
+  for (const v of all) sum += v;
+  const seconds = list.reduce((n, r) => n + r.seconds, 0);
+  const out = {
+    requests: total,
+    seconds: round(seconds, 2),
+    rps: round(total / seconds, 1),
+    p50Ms: round(percentile(all, 50)),
+    p90Ms: round(percentile(all, 90)),
+    p99Ms: round(percentile(all, 99)),
+    meanMs: round(sum / Math.max(total, 1)),
+    errors: list.reduce((n, r) => n + (r.errors ?? 0), 0),
   };
+  if (list.some((r) => r.non2xx !== undefined)) out.non2xx = list.reduce((n, r) => n + (r.non2xx ?? 0), 0);
+  const firstError = list.find((r) => r.firstError)?.firstError;
+  if (firstError) out.firstError = firstError;
+  if (list.length > 1) out.rounds = list.map((r) => round(r.samples.length / r.seconds, 1));
+  return out;
 }
 
 /**
- * One autocannon run. `rate` (requests/s over all connections) switches to a fixed arrival rate.
- * Only 2xx answers count as samples; anything else is reported in `non2xx`/`errors`.
+ * One autocannon run → `{samples, seconds, errors, non2xx}` (see summarize). `rate` (requests/s
+ * over all connections) switches to a fixed arrival rate. Only 2xx answers are samples.
  */
 export function httpLoad({ url, method = 'GET', body, headers = {}, connections = 50, seconds, rate }) {
   return new Promise((resolve, reject) => {
@@ -68,13 +87,12 @@ export function httpLoad({ url, method = 'GET', body, headers = {}, connections 
       (err, result) => {
         if (err) return reject(err);
         const elapsed = (performance.now() - started) / 1000;
-        resolve(
-          summary(samples, Math.min(elapsed, result.duration || elapsed), {
-            errors: result.errors + result.timeouts,
-            non2xx: result.non2xx,
-            bytesPerS: Math.round(result.throughput.average),
-          }),
-        );
+        resolve({
+          samples: samples.values(),
+          seconds: Math.min(elapsed, result.duration || elapsed),
+          errors: result.errors + result.timeouts,
+          non2xx: result.non2xx,
+        });
       },
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
@@ -85,7 +103,7 @@ export function httpLoad({ url, method = 'GET', body, headers = {}, connections 
 
 /**
  * `inFlight` loops each sending the next request as soon as the previous one is answered, for
- * `seconds`. A reply starting with `{"error"` counts as an error, not a sample.
+ * `seconds` → `{samples, seconds, errors}`. A reply starting with `{"error"` is an error, not a sample.
  */
 export async function natsLoad(nc, subject, payload, { inFlight = 64, seconds }) {
   const samples = new Samples();
@@ -113,5 +131,5 @@ export async function natsLoad(nc, subject, payload, { inFlight = 64, seconds })
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  return summary(samples, (performance.now() - started) / 1000, { errors, ...(firstError ? { firstError } : {}) });
+  return { samples: samples.values(), seconds: (performance.now() - started) / 1000, errors, ...(firstError ? { firstError } : {}) };
 }

@@ -70,7 +70,7 @@ function relayRows(r) {
 /** The markdown printed at the end of a run and kept in BENCHMARKS.md. */
 export function renderTable(r) {
   const lines = [
-    `Run ${r.date} · ${r.machine.cores} cores (${r.machine.cpu}) · node ${r.node} · ${r.durationS} s per load run · whole run ${r.totalSeconds} s`,
+    `Run ${r.date} · ${r.machine.cores} cores (${r.machine.cpu}) · node ${r.node} · ${r.durationS} s per target and load${r.relay?.rounds > 1 ? ` (${r.relay.rounds} alternating rounds)` : ''} · whole run ${r.totalSeconds} s`,
     '',
     '| target | wanted | measured | met |',
     '|---|---|---|---|',
