@@ -82,7 +82,7 @@ export function summarise(file, top = 25, windows) {
   const pct = (us) => Math.round((1000 * us) / Math.max(busy, 1)) / 10;
   return {
     file,
-    ...(windows ? { windows: windows.map((w) => w.label).filter(Boolean) } : {}),
+    ...(windows ? { windows: [...new Set(windows.map((w) => w.label).filter(Boolean))] } : {}),
     totalMs: Math.round(total / 1000),
     busyMs: Math.round(busy / 1000),
     idleMs: Math.round((special['(idle)'] ?? 0) / 1000),

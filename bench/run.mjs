@@ -28,7 +28,7 @@ import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 import { freePort, startNatsServer, waitForPort } from '../scripts/nats-server.mjs';
 import { httpLoad, natsLoad, summarize } from './lib/load.mjs';
-import { procStatus, readyz, ROOT, startProcess, waitFor } from './lib/processes.mjs';
+import { procCpuMs, procStatus, readyz, ROOT, startProcess, waitFor } from './lib/processes.mjs';
 import { renderBenchmarksMd, renderTable, evaluateTargets } from './lib/report.mjs';
 import { formatSummary, summarise } from './profile-summary.mjs';
 
@@ -112,10 +112,27 @@ class Bench {
     this.results.forwarderRssMiB[label] = Math.round(s.rssMiB * 10) / 10;
   }
 
+  /** Process ids by the name a load run is filed under (`direct` is the sandbox itself). */
+  pidOf(app) {
+    const proc = { direct: this.procs.sandbox, minimal: this.procs.minimal, echo: this.procs.echo }[app] ?? this.procs[app];
+    return proc?.pid;
+  }
+
+  /**
+   * Runs one measured load: remembers its time window (for profiles) and adds the CPU time the
+   * process under test used meanwhile (`cpuMs`) and, for relays, the sandbox's (`upstreamCpuMs`).
+   */
   async measured(app, label, fn) {
+    const pid = this.pidOf(app);
+    const upstreamPid = app === 'direct' ? undefined : this.procs.sandbox?.pid;
+    const cpu0 = pid && procCpuMs(pid);
+    const up0 = label.startsWith('relay') || label.startsWith('GET') ? upstreamPid && procCpuMs(upstreamPid) : undefined;
     const start = Number(process.hrtime.bigint() / 1000n);
     try {
-      return await fn();
+      const result = await fn();
+      if (cpu0 !== undefined) result.cpuMs = procCpuMs(pid) - cpu0;
+      if (up0 !== undefined) result.upstreamCpuMs = procCpuMs(upstreamPid) - up0;
+      return result;
     } finally {
       this.windows.push({ app, label, start, end: Number(process.hrtime.bigint() / 1000n) });
     }
@@ -347,7 +364,7 @@ class Bench {
       for (const name of Object.keys(targets)) await httpLoad({ ...opts(name), seconds: WARMUP_S });
       relay[caseName] = await this.rounds(Object.keys(targets), (name) => this.measured(name, `relay ${caseName}`, () => httpLoad({ ...opts(name), seconds: DURATION_S / ROUNDS })));
       for (const [name, r] of Object.entries(relay[caseName])) {
-        log(`relay ${caseName} ${name}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.non2xx || r.errors ? ` (non2xx ${r.non2xx}, errors ${r.errors})` : ''}${r.rounds ? ` (rounds ${r.rounds.join(', ')} req/s)` : ''}`);
+        log(`relay ${caseName} ${name}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.cpuUsPerRequest} µs CPU/req${r.non2xx || r.errors ? ` (non2xx ${r.non2xx}, errors ${r.errors})` : ''}${r.rounds ? ` (rounds ${r.rounds.join(', ')} req/s)` : ''}`);
       }
       const { direct, minimal, forwarder } = relay[caseName];
       relay[caseName].forwarderOverMinimal = ratio(forwarder.rps, minimal.rps);
@@ -360,7 +377,7 @@ class Bench {
     const fixedOpts = (name) => ({ url: targets[name](GET_PATH), connections: 10, rate: FIXED_RATE });
     for (const name of Object.keys(targets)) await httpLoad({ ...fixedOpts(name), seconds: 1 });
     const fixed = await this.rounds(Object.keys(targets), (name) => this.measured(name, `GET at ${FIXED_RATE} req/s`, () => httpLoad({ ...fixedOpts(name), seconds: DURATION_S / ROUNDS })));
-    for (const [name, r] of Object.entries(fixed)) log(`fixed ${FIXED_RATE} req/s ${name}: achieved ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
+    for (const [name, r] of Object.entries(fixed)) log(`fixed ${FIXED_RATE} req/s ${name}: achieved ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.cpuUsPerRequest} µs CPU/req`);
     this.results.addedLatency = {
       rate: FIXED_RATE,
       connections: 10,

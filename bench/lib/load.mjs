@@ -63,6 +63,15 @@ export function summarize(runs) {
   const firstError = list.find((r) => r.firstError)?.firstError;
   if (firstError) out.firstError = firstError;
   if (list.length > 1) out.rounds = list.map((r) => round(r.samples.length / r.seconds, 1));
+  // CPU the process under test spent per answered request: throughput on a shared machine moves
+  // with everything else running, this much less.
+  if (list.every((r) => r.cpuMs !== undefined)) {
+    const cpuMs = list.reduce((n, r) => n + r.cpuMs, 0);
+    out.cpuMs = round(cpuMs, 0);
+    out.cpuUsPerRequest = round((cpuMs * 1000) / Math.max(total, 1), 1);
+    out.cpuCores = round(cpuMs / 1000 / seconds, 2);
+  }
+  if (list.every((r) => r.upstreamCpuMs !== undefined)) out.upstreamCpuUsPerRequest = round((list.reduce((n, r) => n + r.upstreamCpuMs, 0) * 1000) / Math.max(total, 1), 1);
   return out;
 }
 

@@ -41,14 +41,14 @@ function relayRows(r) {
       const x = c[name];
       if (!x) continue;
       const errs = x.non2xx || x.errors ? ` (non-2xx ${x.non2xx}, errors ${x.errors})` : '';
-      rows.push(`| relay ${label}, 50 connections | ${name === 'minimal' ? 'minimal proxy' : name === 'direct' ? 'sandbox direct' : 'forwarder'} | ${fmt(x.rps, 0)}${errs} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} |`);
+      rows.push(`| relay ${label}, 50 connections | ${name === 'minimal' ? 'minimal proxy' : name === 'direct' ? 'sandbox direct' : 'forwarder'} | ${fmt(x.rps, 0)}${errs} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} | ${fmt(x.cpuUsPerRequest, 0)} |`);
     }
   }
   const a = r.addedLatency;
   if (a) {
     for (const name of ['forwarder', 'minimal', 'direct']) {
       const x = a[name];
-      if (x) rows.push(`| GET at a fixed ${a.rate} req/s | ${name === 'minimal' ? 'minimal proxy' : name === 'direct' ? 'sandbox direct' : 'forwarder'} | ${fmt(x.rps, 0)} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} |`);
+      if (x) rows.push(`| GET at a fixed ${a.rate} req/s | ${name === 'minimal' ? 'minimal proxy' : name === 'direct' ? 'sandbox direct' : 'forwarder'} | ${fmt(x.rps, 0)} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} | ${fmt(x.cpuUsPerRequest, 0)} |`);
     }
   }
   const ts = r.tokenService;
@@ -56,11 +56,11 @@ function relayRows(r) {
     for (const [key, label] of [['tokenGet', 'token.get'], ['policyCheck', 'policy.check']]) {
       const x = ts[key];
       if (!x) continue;
-      rows.push(`| NATS, ${ts.inFlight} in flight | ${label} (${x.replyBytes} B reply) | ${fmt(x.rps, 0)}${x.errors ? ` (errors ${x.errors})` : ''} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} |`);
-      rows.push(`| NATS, ${ts.inFlight} in flight | raw echo, ${x.replyBytes} B | ${fmt(x.echo.rps, 0)} | ${fmt(x.echo.p50Ms, 3)} | ${fmt(x.echo.p99Ms, 3)} |`);
+      rows.push(`| NATS, ${ts.inFlight} in flight | ${label} (${x.replyBytes} B reply) | ${fmt(x.rps, 0)}${x.errors ? ` (errors ${x.errors})` : ''} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} | ${fmt(x.cpuUsPerRequest, 0)} |`);
+      rows.push(`| NATS, ${ts.inFlight} in flight | raw echo, ${x.replyBytes} B | ${fmt(x.echo.rps, 0)} | ${fmt(x.echo.p50Ms, 3)} | ${fmt(x.echo.p99Ms, 3)} | ${fmt(x.echo.cpuUsPerRequest, 0)} |`);
       if (x.oneInFlight) {
-        rows.push(`| NATS, 1 in flight | ${label} | ${fmt(x.oneInFlight.rps, 0)} | ${fmt(x.oneInFlight.p50Ms, 3)} | ${fmt(x.oneInFlight.p99Ms, 3)} |`);
-        rows.push(`| NATS, 1 in flight | raw echo, ${x.replyBytes} B | ${fmt(x.echo.oneInFlight?.rps, 0)} | ${fmt(x.echo.oneInFlight?.p50Ms, 3)} | ${fmt(x.echo.oneInFlight?.p99Ms, 3)} |`);
+        rows.push(`| NATS, 1 in flight | ${label} | ${fmt(x.oneInFlight.rps, 0)} | ${fmt(x.oneInFlight.p50Ms, 3)} | ${fmt(x.oneInFlight.p99Ms, 3)} | — |`);
+        rows.push(`| NATS, 1 in flight | raw echo, ${x.replyBytes} B | ${fmt(x.echo.oneInFlight?.rps, 0)} | ${fmt(x.echo.oneInFlight?.p50Ms, 3)} | ${fmt(x.echo.oneInFlight?.p99Ms, 3)} | — |`);
       }
     }
   }
@@ -76,12 +76,16 @@ export function renderTable(r) {
     '|---|---|---|---|',
     ...r.targets.map((t) => `| ${t.name} | ${t.target} | ${fmt(t.value, 3)} | ${mark(t.met)} |`),
     '',
-    '| load | target | req/s | p50 ms | p99 ms |',
-    '|---|---|---:|---:|---:|',
+    '| load | target | req/s | p50 ms | p99 ms | CPU µs/req |',
+    '|---|---|---:|---:|---:|---:|',
     ...relayRows(r),
   ];
   const extra = [];
   if (r.relay?.get) extra.push(`forwarder / sandbox direct: GET ${fmt(r.relay.get.forwarderOverDirect, 3)}, POST ${fmt(r.relay.post4k?.forwarderOverDirect, 3)}; minimal proxy / direct: GET ${fmt(r.relay.get.minimalOverDirect, 3)}, POST ${fmt(r.relay.post4k?.minimalOverDirect, 3)}`);
+  if (r.relay?.get?.forwarder?.cpuUsPerRequest) {
+    const cpu = (c) => (c?.forwarder?.cpuUsPerRequest && c?.minimal?.cpuUsPerRequest ? fmt(c.forwarder.cpuUsPerRequest / c.minimal.cpuUsPerRequest, 2) : '—');
+    extra.push(`CPU per request (the process under test; "direct" is the sandbox's own): forwarder / minimal proxy GET ${cpu(r.relay.get)}×, POST ${cpu(r.relay.post4k)}×, at ${r.addedLatency?.rate ?? '—'} req/s ${cpu(r.addedLatency)}×`);
+  }
   if (r.addedLatency) extra.push(`added at ${r.addedLatency.rate} req/s (minus direct): forwarder p50 ${fmt(r.addedLatency.forwarderAddedP50Ms, 3)} ms, p99 ${fmt(r.addedLatency.forwarderAddedP99Ms, 3)} ms; minimal proxy p50 ${fmt(r.addedLatency.minimalAddedP50Ms, 3)} ms, p99 ${fmt(r.addedLatency.minimalAddedP99Ms, 3)} ms`);
   const e = r.tokenEconomy;
   if (e?.cold) extra.push(`token economy: ${e.calls} cold calls over ${e.authorizers} authorizers, ${e.cold.ok} answered errcode 0 in ${e.cold.ms} ms → ${e.cold.authorizerTokenCalls} api_authorizer_token + ${e.cold.componentTokenCalls} api_component_token calls; after restarting all three services (${e.afterRestart?.restartMs} ms), ${e.afterRestart?.ok} ok in ${e.afterRestart?.ms} ms → ${e.afterRestart?.authorizerTokenCalls} + ${e.afterRestart?.componentTokenCalls}`);
