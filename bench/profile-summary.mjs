@@ -5,7 +5,7 @@
 // is also the clock of the profile's timestamps) keeps only samples taken inside them, so start-up
 // and idle phases do not drown the frames of the load being measured.
 //
-//   node bench/profile-summary.mjs <file.cpuprofile> [top=25]
+//   node bench/profile-summary.mjs <file.cpuprofile | file.heapprofile> [top=25]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -127,11 +127,76 @@ export function formatSummary(s) {
   return lines.join('\n');
 }
 
+/**
+ * Summarises a sampling heap profile (bench/lib/heap-sampler.mjs): bytes allocated by function
+ * (self), by wxgate function including what its callees allocate, and by origin.
+ */
+export function summariseHeap(file, top = 20) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const self = new Map();
+  const inclusive = new Map();
+  const origins = new Map();
+  let total = 0;
+  const walk = (node, own) => {
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'}\u0000${location(f)}`;
+    const bytes = node.selfSize;
+    total += bytes;
+    if (bytes > 0) {
+      self.set(key, (self.get(key) ?? 0) + bytes);
+      const o = origin(f.url);
+      origins.set(o, (origins.get(o) ?? 0) + bytes);
+    }
+    const mine = f.url.includes('/dist/') && !f.url.includes('node_modules/') && !own.includes(key) ? [...own, key] : own;
+    for (const k of mine) inclusive.set(k, (inclusive.get(k) ?? 0) + bytes);
+    for (const child of node.children ?? []) walk(child, mine);
+  };
+  walk(profile.head, []);
+  const pct = (b) => Math.round((1000 * b) / Math.max(total, 1)) / 10;
+  const rows = (map, n) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([key, bytes]) => {
+        const [fn, where] = key.split('\u0000');
+        return { function: fn, where, mb: Math.round(bytes / 1e5) / 10, pct: pct(bytes) };
+      });
+  return {
+    file,
+    allocatedMB: Math.round(total / 1e5) / 10,
+    topSelf: rows(self, top),
+    ownInclusive: rows(inclusive, top),
+    byOrigin: [...origins.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([o, bytes]) => ({ origin: o, mb: Math.round(bytes / 1e5) / 10, pct: pct(bytes) })),
+  };
+}
+
+export function formatHeapSummary(s) {
+  return [
+    `heap profile ${s.file}: ${s.allocatedMB} MB allocated while sampling (collected objects included)`,
+    '',
+    '| % of bytes | MB | allocated in | where |',
+    '|---:|---:|---|---|',
+    ...s.topSelf.map((f) => `| ${f.pct} | ${f.mb} | \`${f.function}\` | ${f.where} |`),
+    '',
+    '| % of bytes | MB | wxgate function (self + callees) | where |',
+    '|---:|---:|---|---|',
+    ...s.ownInclusive.map((f) => `| ${f.pct} | ${f.mb} | \`${f.function}\` | ${f.where} |`),
+    '',
+    '| % of bytes | MB | origin |',
+    '|---:|---:|---|',
+    ...s.byOrigin.map((o) => `| ${o.pct} | ${o.mb} | ${o.origin} |`),
+  ].join('\n');
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [file, top] = process.argv.slice(2);
   if (!file) {
     process.stderr.write('usage: node bench/profile-summary.mjs <file.cpuprofile> [top]\n');
     process.exit(64);
   }
-  process.stdout.write(formatSummary(summarise(file, Number(top) || 25)) + '\n');
+  const text = file.endsWith('.heapprofile') ? formatHeapSummary(summariseHeap(file, Number(top) || 20)) : formatSummary(summarise(file, Number(top) || 25));
+  process.stdout.write(text + '\n');
 }

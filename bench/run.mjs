@@ -16,6 +16,8 @@
 // BENCH_ROUNDS       rounds (default 2) that alternate the targets
 // BENCH_CPU_PROF     `1` or a comma list of apps (forwarder,token-refresher,policy,minimal): run them with
 //                    --cpu-prof into bench/profiles/ and print the top self-time frames
+// BENCH_HEAP_PROF    `1` or a comma list of apps: sample their allocations (collected objects
+//                    included) during each measured load, into bench/profiles/heap-<app>/
 // BENCH_KEEP_TMP     `1`: keep the temp directory (logs, databases) for a look afterwards
 // BENCH_DIST         run the apps from another build directory (default ./dist), e.g. a patched
 //                    copy, to measure a fix against the same baselines before it lands
@@ -30,11 +32,12 @@ import { freePort, startNatsServer, waitForPort } from '../scripts/nats-server.m
 import { httpLoad, natsLoad, summarize } from './lib/load.mjs';
 import { procCpuMs, procStatus, readyz, ROOT, startProcess, waitFor } from './lib/processes.mjs';
 import { renderBenchmarksMd, renderTable, evaluateTargets } from './lib/report.mjs';
-import { formatSummary, summarise } from './profile-summary.mjs';
+import { formatHeapSummary, formatSummary, summarise, summariseHeap } from './profile-summary.mjs';
 
 const DURATION_S = positiveNumber('BENCH_DURATION_S', 10);
 const WARMUP_S = Math.min(2, DURATION_S);
 const PROFILED = profiledApps(process.env.BENCH_CPU_PROF);
+const HEAP_PROFILED = profiledApps(process.env.BENCH_HEAP_PROF);
 const KEEP_TMP = process.env.BENCH_KEEP_TMP === '1';
 const DIST = path.resolve(process.env.BENCH_DIST || path.join(ROOT, 'dist'));
 
@@ -112,6 +115,56 @@ class Bench {
     this.results.forwarderRssMiB[label] = Math.round(s.rssMiB * 10) / 10;
   }
 
+  profilingArgs(app) {
+    const args = [];
+    if (PROFILED.has(app)) args.push('--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`);
+    if (HEAP_PROFILED.has(app)) args.push('--import', path.join(ROOT, 'bench/lib/heap-sampler.mjs'));
+    return args;
+  }
+
+  heapEnv(app) {
+    if (!HEAP_PROFILED.has(app)) return {};
+    const dir = path.join(this.profileDir, `heap-${app}`);
+    mkdirSync(dir, { recursive: true });
+    return { BENCH_HEAP_PROF_DIR: dir };
+  }
+
+  /** Heap sampling of `app` follows the measured loads: one profile per load label. */
+  heapSampling = {};
+
+  async heapFollow(app, label) {
+    if (!HEAP_PROFILED.has(app)) return;
+    const current = this.heapSampling[app];
+    if (current?.label === label) return;
+    if (current) await this.heapStop(app);
+    const pid = this.pidOf(app);
+    if (!pid || label === undefined) return;
+    process.kill(pid, 'SIGUSR2');
+    this.heapSampling[app] = { label, pid };
+  }
+
+  async heapStop(app) {
+    const current = this.heapSampling[app];
+    if (!current) return;
+    delete this.heapSampling[app];
+    const dir = path.join(this.profileDir, `heap-${app}`);
+    const name = current.label.replace(/[^A-Za-z0-9._-]+/g, '-');
+    writeFileSync(path.join(dir, 'label'), name);
+    const file = path.join(dir, `${name}.heapprofile`);
+    rmSync(file, { force: true });
+    try {
+      process.kill(current.pid, 'SIGUSR2');
+      await waitFor(`the heap profile of ${app}`, () => existsSync(file) && statSync(file).size > 0, { timeoutMs: 10_000 });
+      log(`heap profile of ${app} during ${current.label}: ${path.relative(ROOT, file)}`);
+    } catch (err) {
+      log(`no heap profile of ${app}: ${err.message}`);
+    }
+  }
+
+  async heapStopAll() {
+    for (const app of Object.keys(this.heapSampling)) await this.heapStop(app);
+  }
+
   /** Process ids by the name a load run is filed under (`direct` is the sandbox itself). */
   pidOf(app) {
     const proc = { direct: this.procs.sandbox, minimal: this.procs.minimal, echo: this.procs.echo }[app] ?? this.procs[app];
@@ -125,6 +178,7 @@ class Bench {
   async measured(app, label, fn) {
     const pid = this.pidOf(app);
     const upstreamPid = app === 'direct' ? undefined : this.procs.sandbox?.pid;
+    await this.heapFollow(app, label);
     const cpu0 = pid && procCpuMs(pid);
     const up0 = label.startsWith('relay') || label.startsWith('GET') ? upstreamPid && procCpuMs(upstreamPid) : undefined;
     const start = Number(process.hrtime.bigint() / 1000n);
@@ -143,7 +197,7 @@ class Bench {
     this.logDir = path.join(this.tmp, 'logs');
     mkdirSync(this.logDir);
     this.profileDir = path.join(ROOT, 'bench/profiles');
-    if (PROFILED.size > 0) mkdirSync(this.profileDir, { recursive: true });
+    if (PROFILED.size > 0 || HEAP_PROFILED.size > 0) mkdirSync(this.profileDir, { recursive: true });
   }
 
   // ---------------------------------------------------------------- processes
@@ -199,8 +253,7 @@ class Bench {
     for (const [app, env] of apps) {
       const cwd = path.join(this.tmp, app);
       mkdirSync(cwd, { recursive: true });
-      const nodeArgs = PROFILED.has(app) ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`] : [];
-      this.procs[app] = startProcess(app, path.join(DIST, 'apps', app, 'main.js'), env, { cwd, logDir: this.logDir, nodeArgs });
+      this.procs[app] = startProcess(app, path.join(DIST, 'apps', app, 'main.js'), { ...env, ...this.heapEnv(app) }, { cwd, logDir: this.logDir, nodeArgs: this.profilingArgs(app) });
     }
     await Promise.all(apps.map(([app, , adminPort]) => waitFor(`${app} /readyz`, () => readyz(adminPort), { proc: this.procs[app] })));
   }
@@ -335,8 +388,7 @@ class Bench {
   async relay() {
     const token = await this.request(`wxgate.token.get.authorizer.${RELAY_AUTHORIZER}`);
     const injected = `access_token=${encodeURIComponent(token.token)}`;
-    const nodeArgs = PROFILED.has('minimal') ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=minimal-${Date.now()}.cpuprofile`] : [];
-    this.procs.minimal = startProcess('minimal-proxy', path.join(ROOT, 'bench/minimal-proxy.mjs'), { UPSTREAM: this.sandboxUrl, INJECT: injected, PORT: String(this.ports.minimal) }, { cwd: this.tmp, logDir: this.logDir, nodeArgs });
+    this.procs.minimal = startProcess('minimal-proxy', path.join(ROOT, 'bench/minimal-proxy.mjs'), { UPSTREAM: this.sandboxUrl, INJECT: injected, PORT: String(this.ports.minimal), ...this.heapEnv('minimal') }, { cwd: this.tmp, logDir: this.logDir, nodeArgs: this.profilingArgs('minimal') });
     await waitForPort(this.ports.minimal);
 
     const post = jsonBody(4096);
@@ -390,6 +442,7 @@ class Bench {
       minimalAddedP50Ms: diff(fixed.minimal.p50Ms, fixed.direct.p50Ms),
       minimalAddedP99Ms: diff(fixed.minimal.p99Ms, fixed.direct.p99Ms),
     };
+    await this.heapStopAll();
     await this.procs.minimal.stop();
   }
 
@@ -421,6 +474,7 @@ class Bench {
     };
     const tokenGet = await compare('token.get', tokenSubject, '', 'token-refresher', `bench.echo.${tokenReplyBytes}`);
     const policyCheck = await compare('policy.check', 'wxgate.policy.check', checkPayload, 'policy', `bench.echo.${checkReplyBytes}`);
+    await this.heapStopAll();
     await this.procs.echo.stop();
 
     this.results.tokenService = {
@@ -510,10 +564,10 @@ async function section(bench, name, fn) {
   bench.results.sectionSeconds[name] = Math.round((performance.now() - started) / 100) / 10;
 }
 
-function newestProfiles(dir, since) {
+function newestProfiles(dir, since, ext = '.cpuprofile') {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
+    .filter((f) => f.endsWith(ext))
     .map((f) => path.join(dir, f))
     .filter((f) => statSync(f).mtimeMs >= since);
 }
@@ -562,6 +616,17 @@ async function main() {
   };
   results.targets = evaluateTargets(results);
 
+  if (HEAP_PROFILED.size > 0) {
+    results.heapProfiles = [];
+    for (const app of HEAP_PROFILED) {
+      const dir = path.join(bench.profileDir, `heap-${app}`);
+      for (const file of newestProfiles(dir, runStarted, '.heapprofile')) {
+        const s = { ...summariseHeap(file, 20), file: path.relative(ROOT, file) };
+        results.heapProfiles.push(s);
+        process.stdout.write(`\n${formatHeapSummary(s)}\n`);
+      }
+    }
+  }
   if (PROFILED.size > 0) {
     results.profiles = [];
     for (const file of newestProfiles(bench.profileDir, runStarted)) {
@@ -587,9 +652,14 @@ async function main() {
     log(`wrote ${path.relative(ROOT, file)} (${results.totalSeconds} s)`);
   } else {
     writeFileSync(path.join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
-    const mdFile = path.join(ROOT, 'BENCHMARKS.md');
-    writeFileSync(mdFile, renderBenchmarksMd(results, table, existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : ''));
-    log(`wrote bench/results.json and BENCHMARKS.md (${results.totalSeconds} s)`);
+    if (results.error) {
+      // Nothing was measured: the last table in BENCHMARKS.md stays.
+      log(`wrote bench/results.json; BENCHMARKS.md left as it was (${results.totalSeconds} s)`);
+    } else {
+      const mdFile = path.join(ROOT, 'BENCHMARKS.md');
+      writeFileSync(mdFile, renderBenchmarksMd(results, table, existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : ''));
+      log(`wrote bench/results.json and BENCHMARKS.md (${results.totalSeconds} s)`);
+    }
   }
 
   if (KEEP_TMP) log(`kept ${bench.tmp}`);
