@@ -29,7 +29,7 @@ export class RefreshDueToken {
     if (state.expiresAt === undefined) return undefined;
     let at = dueAt(kind, state, this.keeper.marginMs) ?? state.expiresAt;
     if (state.nextAttemptAt !== undefined) at = Math.max(at, state.nextAttemptAt);
-    if (state.leaseUntil !== undefined && state.leaseHolder !== this.holder) at = Math.max(at, state.leaseUntil);
+    if (state.leaseUntil !== undefined && !state.leaseHolder?.startsWith(`${this.holder}#`)) at = Math.max(at, state.leaseUntil);
     return at;
   }
 

@@ -132,6 +132,27 @@ describe('TokenKeeper', () => {
     expect(kit.wechat.count('api_component_token')).toBe(2);
   });
 
+  it('makes one WeChat call when a get, a proactive refresh and an invalidation of one credential meet in one process', async () => {
+    kit.wechat.expiresInS = 4;
+    const first = await kit.keeper.current('app', APP);
+    kit.clock.advance(2_500); // expired: every path needs a new token
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    kit.wechat.queue('stable_token', async () => {
+      await gate;
+      return { access_token: 'the-new-one', expires_in: 7200 };
+    });
+    const all = Promise.all([
+      kit.keeper.refresh('app', APP, { proactive: true }),
+      kit.keeper.current('app', APP),
+      kit.keeper.refresh('app', APP, { replacing: first.token, force: true }),
+    ]);
+    await new Promise((r) => setImmediate(r));
+    release();
+    expect((await all).map((r) => r.token)).toEqual(['the-new-one', 'the-new-one', 'the-new-one']);
+    expect(kit.wechat.count('stable_token')).toBe(2);
+  });
+
   describe('across replicas sharing the database', () => {
     it('lets one replica call WeChat while the other waits for the token it stores', async () => {
       const clock = new FakeClock();

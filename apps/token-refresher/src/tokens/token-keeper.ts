@@ -41,6 +41,7 @@ export class TokenKeeper {
   readonly #leaseTtlMs: number;
   readonly #backoffMaxMs: number;
   #dueListener?: DueListener;
+  #attempts = 0;
 
   constructor(
     private readonly tokens: TokenStateRepository,
@@ -95,13 +96,21 @@ export class TokenKeeper {
     // Only credentials that exist get a row (and so a lease): unknown subjects leave nothing behind.
     if (!(await this.credentials.exists(kind, appid))) throw notFound(kind, appid);
     await this.tokens.ensure(kind, appid);
+    const before = await this.tokens.read(kind, appid);
+    if (before && !this.#acceptable(kind, before, opts, started) && before.nextAttemptAt !== undefined && before.nextAttemptAt > started) {
+      // Backing off after failures: answer from the stored state without touching the lease.
+      return this.#fallback(kind, appid, before, started);
+    }
+    // One holder name per attempt: two flights of this process (a get and a proactive refresh)
+    // exclude each other like two replicas do.
+    const holder = `${this.holder}#${++this.#attempts}`;
     for (;;) {
       const now = this.clock.now();
-      if (await this.tokens.acquireLease(kind, appid, this.holder, now, this.#leaseTtlMs)) {
+      if (await this.tokens.acquireLease(kind, appid, holder, now, this.#leaseTtlMs)) {
         try {
           return await this.#refreshHoldingLease(kind, appid, opts);
         } finally {
-          await this.tokens.releaseLease(kind, appid, this.holder).catch(() => undefined);
+          await this.tokens.releaseLease(kind, appid, holder).catch(() => undefined);
         }
       }
       // Another replica holds the lease: wait for what it stores (or for its lease to lapse).
