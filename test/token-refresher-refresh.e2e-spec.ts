@@ -67,6 +67,16 @@ describe('token-refresher with 3-second tokens (ticket and authorization through
     events.stop();
   });
 
+  it('keeps accepting pushes sealed with the previous EncodingAESKey after component.put rotates it', async () => {
+    const rotated = aesKey();
+    expect(await req('wxgate.admin.component.put', { componentAppid: component.appid, componentAppsecret: component.secret, token: component.token, encodingAesKey: rotated })).toEqual({ ok: true });
+    const sandboxComponent = sandbox.state.accounts.components.get(component.appid)!;
+    // WeChat still encrypts with the old key for a while.
+    expect((await sandbox.state.scheduler.pushNow(sandboxComponent)).acknowledged).toBe(true);
+    sandbox.state.registerComponent({ ...component, encodingAesKey: rotated, callbackUrl: sandboxComponent.callbackUrl });
+    expect((await sandbox.state.scheduler.pushNow(sandbox.state.accounts.components.get(component.appid)!)).acknowledged).toBe(true);
+  });
+
   it(`refreshes proactively and never serves an expired token across ${RUN_MS / 1000} s`, async () => {
     const kinds = [
       ['component', component.appid],
