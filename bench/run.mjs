@@ -468,7 +468,7 @@ class Bench {
       const merged = await this.rounds(Object.keys(loads), (name) => this.measured(name, name === 'echo' ? `echo for ${label}` : label, () => loads[name](DURATION_S / ROUNDS)));
       for (const [name, r] of Object.entries(merged)) {
         r.oneInFlight = summarize(await loads[name](SINGLE_S, 1));
-        log(`${name === 'echo' ? `NATS echo (${echoSubject.split('.').pop()} B)` : label}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.errors ? ` (errors ${r.errors}: ${r.firstError})` : ''}; one in flight: p50 ${r.oneInFlight.p50Ms} ms, p99 ${r.oneInFlight.p99Ms} ms`);
+        log(`${name === 'echo' ? `NATS echo (${echoSubject.split('.').pop()} B)` : label}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.cpuUsPerRequest} µs CPU/req${r.errors ? ` (errors ${r.errors}: ${r.firstError})` : ''}; one in flight: p50 ${r.oneInFlight.p50Ms} ms, p99 ${r.oneInFlight.p99Ms} ms`);
       }
       return { ...merged[app], echo: merged.echo };
     };
