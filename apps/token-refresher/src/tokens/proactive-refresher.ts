@@ -11,11 +11,10 @@ import { TokenKeeper } from './token-keeper.js';
 
 /** setTimeout's ceiling is ~24.8 days; look again at least hourly anyway. */
 const MAX_TIMER_MS = 3_600_000;
-const MAX_JITTER_MS = 30_000;
 
 /**
- * Every replica keeps a timer per token, set to when it falls due minus a random jitter (so
- * tokens minted together do not come due together, and replicas do not race). Timers are reset
+ * Every replica keeps a timer per token, set to when it falls due (made earlier by the replica's
+ * own jitter, see RefreshDueToken). Timers are reset
  * from `token.refreshed` (heard by every replica, outside queue groups) and from a periodic scan,
  * so a replica notices refreshes made elsewhere and takes over when another one dies.
  */
@@ -62,7 +61,7 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
     try {
       for (const state of await this.tokens.schedules()) {
         if (!state.hasToken) continue;
-        const at = this.refreshDue.nextLook(state.kind, state);
+        const at = this.refreshDue.nextLook(state.kind, state.appid, state);
         if (at !== undefined) this.schedule(state.kind, state.appid, at);
       }
     } catch (err) {
@@ -70,29 +69,28 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  /** Sets the timer of a credential to `at` (minus jitter), replacing a later one. */
+  /** Sets the timer of a credential to `at`, replacing a later one (or any, with `replace`). */
   schedule(kind: CredentialKind, appid: string, at: number, replace = false): void {
     if (this.#stopped) return;
     const key = `${kind}.${appid}`;
     const now = this.clock.now();
-    const jittered = at - this.#jitter(at - now);
     const existing = this.#timers.get(key);
-    if (existing && !replace && existing.at <= jittered) return;
+    if (existing && !replace && existing.at <= at) return;
     if (existing) clearTimeout(existing.timer);
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, jittered - now));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - now));
     const timer = setTimeout(() => {
       this.#timers.delete(key);
       void this.#fire(kind, appid);
     }, delay);
     timer.unref();
-    this.#timers.set(key, { at: jittered, timer });
+    this.#timers.set(key, { at, timer });
   }
 
   /** Re-reads a credential's state and sets its timer from it (after a refresh anywhere). */
   async #look(kind: CredentialKind, appid: string): Promise<void> {
     try {
       const state = await this.tokens.read(kind, appid);
-      const at = state?.token ? this.refreshDue.nextLook(kind, state) : undefined;
+      const at = state?.token ? this.refreshDue.nextLook(kind, appid, state) : undefined;
       if (at !== undefined) this.schedule(kind, appid, at, true);
     } catch (err) {
       this.logger.warn(`could not read ${kind} ${appid}: ${(err as Error).name}`);
@@ -112,10 +110,5 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
     } finally {
       this.#running.delete(key);
     }
-  }
-
-  /** Up to 10 % of the time left before `at` (capped at 30 s): spread, but never late. */
-  #jitter(remainingMs: number): number {
-    return Math.floor(this.clock.random() * Math.min(MAX_JITTER_MS, Math.max(0, remainingMs) * 0.1));
   }
 }

@@ -25,20 +25,41 @@ describe('RefreshDueToken (one proactive step)', () => {
     expect(kit.wechat.calls).toEqual([]);
   });
 
-  it('looks again when the token falls due, then refreshes it', async () => {
+  it('looks again when the token falls due (minus its jitter), then refreshes it', async () => {
     const minted = kit.clock.now();
     await kit.keeper.current('app', APP);
-    expect(await step.run('app', APP)).toBe(minted + 1_000);
+    // Due 1 s after minting; jitter: the fake draw 0.5 × 10 % of the 1 s refresh-ahead time.
+    expect(await step.run('app', APP)).toBe(minted + 950);
     expect(kit.wechat.count('stable_token')).toBe(1);
-    kit.clock.advance(1_000);
-    expect(await step.run('app', APP)).toBe(minted + 2_000);
+    kit.clock.advance(950);
+    expect(await step.run('app', APP)).toBe(minted + 950 + 950);
     expect(kit.wechat.count('stable_token')).toBe(2);
+  });
+
+  it('gets the next app token with one stable_token call per lifetime (WeChat swaps when < 300 s are left)', async () => {
+    let current = { token: '', expiresAt: 0 };
+    let issued = 0;
+    const stableToken = () => {
+      const now = kit.clock.now();
+      if (current.expiresAt - now < 300_000) current = { token: `stable-${++issued}`, expiresAt: now + 7_200_000 };
+      return { access_token: current.token, expires_in: Math.floor((current.expiresAt - now) / 1000) };
+    };
+    kit.wechat.queue('stable_token', ...Array.from({ length: 10 }, () => stableToken));
+    await kit.keeper.current('app', APP);
+    for (let cycle = 0; cycle < 3; cycle++) {
+      kit.clock.random = () => [0, 0.99, 0.5][cycle]!;
+      const next = (await step.run('app', APP))!;
+      kit.clock.t = next;
+      await step.run('app', APP);
+    }
+    expect(issued).toBe(4);
+    expect(kit.wechat.count('stable_token')).toBe(4);
   });
 
   it('waits for the end of another holder\'s lease instead of calling', async () => {
     await kit.keeper.current('component', COMPONENT);
     kit.clock.advance(1_000);
-    await kit.tokens.acquireLease('component', COMPONENT, 'other', kit.clock.now(), 15_000);
+    await kit.tokens.acquireLease('component', COMPONENT, 'other#1', kit.clock.now(), 15_000);
     expect(await step.run('component', COMPONENT)).toBe(kit.clock.now() + 15_000);
     expect(kit.wechat.count('api_component_token')).toBe(1);
   });

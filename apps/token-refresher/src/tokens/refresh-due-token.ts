@@ -5,12 +5,13 @@ import { LEASE_HOLDER } from '../adapters/lease-holder.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenStateRepository, type TokenSchedule } from '../persistence/token-state.repository.js';
 import { TokenKeeper } from './token-keeper.js';
-import { dueAt } from './token-timing.js';
+import { dueAt, jitterWindowMs } from './token-timing.js';
 import { UpstreamRateLimiter } from './upstream-rate-limiter.js';
 
 /**
  * One proactive step for one credential: refresh the token when it is due (and not backing off,
- * and no other replica holds its lease). Returns when to look again, or undefined when there is
+ * and no other replica holds its lease). Each replica draws its own jitter per token, so replicas
+ * do not race and tokens minted together are not refreshed together. Returns when to look again, or undefined when there is
  * nothing to keep fresh (no token yet, unauthorized, deleted).
  */
 @Injectable()
@@ -24,10 +25,15 @@ export class RefreshDueToken {
     @Inject(LEASE_HOLDER) private readonly holder: string,
   ) {}
 
-  /** When `state` next needs a look (due time, end of backoff or of another holder's lease). */
-  nextLook(kind: CredentialKind, state: Omit<TokenSchedule, 'hasToken'> & { hasToken?: boolean; token?: string }): number | undefined {
+  readonly #fractions = new Map<string, { obtainedAt: number; fraction: number }>();
+
+  /**
+   * When `state` next needs a look: its due time made earlier by this replica's jitter for this
+   * token, or the end of a backoff or of another holder's lease.
+   */
+  nextLook(kind: CredentialKind, appid: string, state: TokenTimesAndLease): number | undefined {
     if (state.expiresAt === undefined) return undefined;
-    let at = dueAt(kind, state, this.keeper.marginMs) ?? state.expiresAt;
+    let at = (dueAt(kind, state, this.keeper.marginMs) ?? state.expiresAt) - this.#earlyMs(kind, appid, state);
     if (state.nextAttemptAt !== undefined) at = Math.max(at, state.nextAttemptAt);
     if (state.leaseUntil !== undefined && !state.leaseHolder?.startsWith(`${this.holder}#`)) at = Math.max(at, state.leaseUntil);
     return at;
@@ -37,15 +43,29 @@ export class RefreshDueToken {
     let state = await this.tokens.read(kind, appid);
     if (!state?.token) return undefined;
     if (kind === 'authorizer' && (await this.credentials.authorizer(appid))?.status !== 'authorized') return undefined;
-    const at = this.nextLook(kind, state);
+    const at = this.nextLook(kind, appid, state);
     if (at === undefined || at > this.clock.now()) return at;
     await this.limiter.take();
     try {
-      await this.keeper.refresh(kind, appid, { proactive: true });
+      await this.keeper.refresh(kind, appid, { proactive: true, earlyMs: this.#earlyMs(kind, appid, state) });
     } catch {
       // Recorded with its backoff in the token state; the token keeps being served while valid.
     }
     state = await this.tokens.read(kind, appid);
-    return state?.token ? this.nextLook(kind, state) : undefined;
+    return state?.token ? this.nextLook(kind, appid, state) : undefined;
+  }
+
+  /** A random share of the jitter window, drawn once per token (a new token draws again). */
+  #earlyMs(kind: CredentialKind, appid: string, state: TokenTimesAndLease): number {
+    const key = `${kind}.${appid}`;
+    const obtainedAt = state.obtainedAt ?? 0;
+    let drawn = this.#fractions.get(key);
+    if (drawn?.obtainedAt !== obtainedAt) {
+      drawn = { obtainedAt, fraction: this.clock.random() };
+      this.#fractions.set(key, drawn);
+    }
+    return Math.floor(drawn.fraction * jitterWindowMs(kind, state, this.keeper.marginMs));
   }
 }
+
+type TokenTimesAndLease = Pick<TokenSchedule, 'obtainedAt' | 'expiresAt' | 'nextAttemptAt' | 'leaseHolder' | 'leaseUntil'>;

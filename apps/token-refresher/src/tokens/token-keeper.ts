@@ -19,6 +19,8 @@ const WAIT_POLL_MS = 100;
 export interface RefreshOptions {
   /** Background refresh: a valid token that is not due yet is kept. */
   proactive?: boolean;
+  /** With `proactive`: how much before its due time the token counts as due (jitter). */
+  earlyMs?: number;
   /** Compare-and-refresh: refresh only while this (rejected) token is still the current one. */
   replacing?: string;
   /** stable_token force_refresh (apps). */
@@ -163,7 +165,7 @@ export class TokenKeeper {
     if (opts.replacing !== undefined) return state.token !== opts.replacing;
     if (!opts.proactive) return true;
     const due = dueAt(kind, state, this.#marginMs);
-    return due !== undefined && due > now;
+    return due !== undefined && due - (opts.earlyMs ?? 0) > now;
   }
 
   /** While refreshes fail a still-valid token keeps being served; an expired one never is. */
