@@ -124,6 +124,32 @@ describe('token-refresher with 3-second tokens (ticket and authorization through
     refreshed.stop();
   });
 
+  it('while WeChat refuses, serves the still-valid token, then answers its errcode instead of an expired one, then recovers', async () => {
+    sandbox.state.faults.add({ type: 'errcode', path: PATHS.componentToken, errcode: -1, count: 1_000 });
+    const callsBefore = calls(sandbox, PATHS.componentToken);
+    const outcomes: string[] = [];
+    const end = Date.now() + 3_000;
+    while (Date.now() < end) {
+      const sent = Date.now();
+      const r = await req(`wxgate.token.get.component.${component.appid}`);
+      if (r.token) outcomes.push(r.expiresAt! > sent ? 'valid' : 'EXPIRED');
+      else outcomes.push(`${r.error?.reason}:${(r.error as { errcode?: number }).errcode}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(outcomes).not.toContain('EXPIRED');
+    expect(outcomes[0]).toBe('valid');
+    expect(outcomes.at(-1)).toBe('TOKEN_UNAVAILABLE:-1');
+    // ~50 gets over 3 s, but WeChat was asked only as the backoff (1 s, 2 s…) allowed: no retry storm.
+    expect(outcomes.length).toBeGreaterThan(30);
+    expect(calls(sandbox, PATHS.componentToken) - callsBefore).toBeLessThanOrEqual(5);
+    sandbox.state.faults.clear();
+    const back = await waitFor(async () => {
+      const r = await req(`wxgate.token.get.component.${component.appid}`);
+      return r.token ? r : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 100, what: 'a token after WeChat recovered' });
+    expect(sandbox.state.tokens.check(back.token!).ok).toBe(true);
+  });
+
   it('unauthorize pushed to the callback → token.get answers a reason and an unauthorized event is published', async () => {
     const events = collect(nc, `wxgate.events.authorizer.${component.appid}.${authorizer}`);
     const result = await sandbox.state.simulator.unauthorize({ componentAppid: component.appid, authorizerAppid: authorizer });
