@@ -11,6 +11,9 @@ const common = {
 
 export default {
   testTimeout: 60_000,
+  // Safety net only: every e2e file stops what it started (test/support/cleanup.ts), but a CI run
+  // must never sit out its time limit on a handle some library forgot to unref.
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     {
@@ -19,6 +22,7 @@ export default {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+      setupFilesAfterEnv: ['<rootDir>/test/support/cleanup.ts'],
     },
   ],
 };

@@ -1,17 +1,26 @@
 // tsc + tsc-alias: compiles apps and libs to dist/ and rewrites the @wxgate/* aliases to relative
-// ESM paths, so `node dist/apps/<app>/main.js` runs without a loader.
+// ESM paths, so `node dist/apps/<app>/main.js` runs without a loader. The output is built in a
+// scratch folder and swapped in, so a process started during a build never sees half-rewritten files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
-// No clean step: helpers and tests may build concurrently; tsc overwrites what changed.
-if (process.argv.includes('--clean')) rmSync('dist', { recursive: true, force: true });
+const scratch = `.build-${process.pid}`;
 const run = (bin, args) => execFileSync(process.execPath, [`node_modules/${bin}`, ...args], { stdio: 'inherit' });
-run('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
-run('tsc-alias/dist/bin/index.js', ['-p', 'tsconfig.build.json']);
-
-// SPEC §6 runs `node dist/apps/<app>/main.js`; the sources keep Nest's apps/<app>/src layout.
-for (const app of readdirSync('apps')) {
-  if (existsSync(`dist/apps/${app}/src/main.js`)) {
-    writeFileSync(`dist/apps/${app}/main.js`, "import './src/main.js';\n");
+try {
+  run('typescript/bin/tsc', ['-p', 'tsconfig.build.json', '--outDir', scratch]);
+  run('tsc-alias/dist/bin/index.js', ['-p', 'tsconfig.build.json', '--outDir', scratch]);
+  // SPEC §6 runs `node dist/apps/<app>/main.js`; the sources keep Nest's apps/<app>/src layout.
+  for (const app of readdirSync('apps')) {
+    if (existsSync(`${scratch}/apps/${app}/src/main.js`)) {
+      writeFileSync(`${scratch}/apps/${app}/main.js`, "import './src/main.js';\n");
+    }
   }
+  const old = `.build-old-${process.pid}`;
+  if (existsSync('dist')) renameSync('dist', old);
+  renameSync(scratch, 'dist');
+  rmSync(old, { recursive: true, force: true });
+} catch (err) {
+  rmSync(scratch, { recursive: true, force: true });
+  process.exitCode = 1;
+  if (err.status === undefined) throw err;
 }

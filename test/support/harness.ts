@@ -7,9 +7,36 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { freePort, startNatsServer, type NatsServerHandle } from '../../scripts/nats-server.mjs';
+import { freePort, startNatsServer as startNatsProcess, type NatsServerHandle } from '../../scripts/nats-server.mjs';
 
-export { freePort, startNatsServer, type NatsServerHandle };
+export { freePort, type NatsServerHandle };
+
+/**
+ * Everything this test file started. `test/support/cleanup.ts` stops what is left after the file,
+ * so a test whose setup failed half-way cannot leave a process that keeps jest (and CI) waiting.
+ */
+const running = new Set<{ kill(): Promise<unknown> }>();
+
+export async function stopEverythingStarted(): Promise<void> {
+  const left = [...running];
+  running.clear();
+  await Promise.all(left.map((r) => r.kill().catch(() => undefined)));
+}
+
+/** A private `nats-server -js` on a free port, stopped after the file at the latest. */
+export async function startNatsServer(options?: { port?: number; storeDir?: string }): Promise<NatsServerHandle> {
+  const handle = await startNatsProcess(options);
+  const entry = { kill: () => handle.stop() };
+  running.add(entry);
+  const stop = handle.stop.bind(handle);
+  return {
+    ...handle,
+    async stop() {
+      running.delete(entry);
+      await stop();
+    },
+  };
+}
 
 export const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -67,6 +94,14 @@ export async function startApp(app: AppName, env: Record<string, string>, option
   child.stdout!.on('data', (d) => (out += d.toString()));
   child.stderr!.on('data', (d) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const entry = {
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  running.add(entry);
+  void exited.then(() => running.delete(entry));
   const handle: AppProcess = {
     app,
     child,
