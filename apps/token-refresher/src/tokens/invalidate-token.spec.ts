@@ -53,6 +53,15 @@ describe('InvalidateToken (compare-and-refresh)', () => {
     expect(kit.wechat.calls.map((c) => (c.args[0] as { forceRefresh: boolean }).forceRefresh)).toEqual([false, true, true]);
   });
 
+  it('does not force a refresh for a token that is not the current one, even when the current one expired', async () => {
+    kit.wechat.expiresInS = 4;
+    await kit.keeper.current('app', APP);
+    kit.clock.advance(3_000);
+    const reply = await invalidate.run('app', APP, 'some-older-token');
+    expect(reply.expiresAt).toBeGreaterThan(kit.clock.now());
+    expect(kit.wechat.calls.map((c) => (c.args[0] as { forceRefresh: boolean }).forceRefresh)).toEqual([false, false]);
+  });
+
   it('answers CREDENTIAL_NOT_FOUND for an unknown credential', async () => {
     await expect(invalidate.run('app', 'wxunknown000000001', 'x')).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
   });

@@ -7,7 +7,7 @@ import type { RefresherConfig } from '../config.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { SingleFlight } from './single-flight.js';
 import { TokenKeeper } from './token-keeper.js';
-import { APP_FORCE_REFRESH_INTERVAL_MS, isServable } from './token-timing.js';
+import { APP_FORCE_REFRESH_INTERVAL_MS } from './token-timing.js';
 
 /**
  * `token.invalidate` = compare-and-refresh. A token that is no longer current gets the current
@@ -39,11 +39,12 @@ export class InvalidateToken {
     const state = await this.tokens.read(kind, appid);
     const now = this.clock.now();
     let token: TokenReply;
-    if (state && isServable(state, now) && state.token !== rejected) {
-      token = { kind, appid, token: state.token, expiresAt: state.expiresAt };
+    if (state?.token === undefined || state.token !== rejected) {
+      // Not the current token (or none yet): the current one, refreshed only if it expired.
+      token = await this.keeper.current(kind, appid);
     } else {
       const interval = kind === 'app' ? Math.max(this.#intervalMs, APP_FORCE_REFRESH_INTERVAL_MS) : this.#intervalMs;
-      const claimed = state !== undefined && (await this.tokens.claimInvalidation(kind, appid, now, interval));
+      const claimed = await this.tokens.claimInvalidation(kind, appid, now, interval);
       token = claimed
         ? await this.keeper.refresh(kind, appid, { replacing: rejected, force: kind === 'app' })
         : await this.keeper.current(kind, appid);
