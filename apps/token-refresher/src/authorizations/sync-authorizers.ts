@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Reason, WxgateError, type AuthorizerSyncReply } from '@wxgate/contracts';
+import { isTokenRejection, WechatApiError } from '@wxgate/wechat';
 import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
@@ -30,8 +31,7 @@ export class SyncAuthorizers {
     if (!(await this.credentials.component(componentAppid))) throw notFound('component', componentAppid);
     let imported = 0;
     for (let offset = 0; ; offset += PAGE) {
-      const componentToken = await this.keeper.componentTokens.current(componentAppid);
-      const page = await this.wechat.getAuthorizerList(componentToken, componentAppid, offset, PAGE).catch((err: unknown) => {
+      const page = await this.#page(componentAppid, offset).catch((err: unknown) => {
         throw this.#unavailable(err);
       });
       for (const item of page.list) {
@@ -42,6 +42,17 @@ export class SyncAuthorizers {
       if (page.list.length === 0 || offset + page.list.length >= page.total_count) break;
     }
     return { imported };
+  }
+
+  async #page(componentAppid: string, offset: number) {
+    const componentToken = await this.keeper.componentTokens.current(componentAppid);
+    try {
+      return await this.wechat.getAuthorizerList(componentToken, componentAppid, offset, PAGE);
+    } catch (err) {
+      if (!(err instanceof WechatApiError && isTokenRejection(err.errcode))) throw err;
+      const replaced = await this.keeper.componentTokens.replace(componentAppid, componentToken);
+      return this.wechat.getAuthorizerList(replaced, componentAppid, offset, PAGE);
+    }
   }
 
   async #store(componentAppid: string, authorizerAppid: string, refreshToken: string): Promise<void> {
