@@ -95,6 +95,18 @@ describe('authorizations', () => {
     expect((await kit.credentials.authorizer(AUTHORIZER))?.status).toBe('unauthorized');
   });
 
+  it('lets a revocation stored while api_query_auth was answering stand', async () => {
+    kit.wechat.queue('api_query_auth', async () => {
+      // Another replica processes the (newer) unauthorized event meanwhile.
+      await unauthorize.run(event('unauthorized', T + 10));
+      return queryAuthAnswer('auth-token', 'refresh-1', [1]);
+    });
+    await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
+    expect((await kit.credentials.authorizer(AUTHORIZER))?.status).toBe('unauthorized');
+    expect((await kit.tokens.read('authorizer', AUTHORIZER))?.token).toBeUndefined();
+    expect(kit.events.authorizers.map((e) => e.event.status)).toEqual(['unauthorized']);
+  });
+
   it('imports an authorizer by refresh token and syncs the authorizer list page by page', async () => {
     const importer = new ImportAuthorizer(kit.credentials, kit.tokens, kit.asEvents, kit.asClock);
     await importer.run({ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, refreshToken: 'imported' });

@@ -57,10 +57,12 @@ export class HandleAuthorization {
     if (!info) return;
     const funcScopes = funcScopesOf(info.info);
     const now = this.clock.now();
-    await this.credentials.saveAuthorizer(
+    const saved = await this.credentials.saveAuthorizerUnlessNewer(
       { appid: authorizerAppid, componentAppid, refreshToken: info.refreshToken ?? existing?.refreshToken, status: 'authorized', funcScopes, changedAt: at, codeHash },
       now,
     );
+    // A newer change (say the revocation) was stored while WeChat answered: it stands.
+    if (!saved) return;
     if (info.accessToken) await this.saveToken.run(authorizerAppid, info.accessToken, info.expiresInS, now);
     await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'authorized', funcScopes, at });
     this.logger.log(`authorizer ${authorizerAppid} ${event.InfoType} component ${componentAppid}`);

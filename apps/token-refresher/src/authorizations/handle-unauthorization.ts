@@ -39,10 +39,11 @@ export class HandleUnauthorization {
       this.logger.warn(`unauthorized of ${authorizerAppid} by ${componentAppid} ignored: it is authorized to ${existing.componentAppid}`);
       return;
     }
-    await this.credentials.saveAuthorizer(
+    const saved = await this.credentials.saveAuthorizerUnlessNewer(
       { appid: authorizerAppid, componentAppid, status: 'unauthorized', funcScopes: [], changedAt: at, codeHash: existing?.codeHash },
       this.clock.now(),
     );
+    if (!saved) return;
     await this.tokens.dropToken('authorizer', authorizerAppid);
     await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'unauthorized', funcScopes: [], at });
     this.logger.log(`authorizer ${authorizerAppid} unauthorized component ${componentAppid}`);

@@ -168,6 +168,32 @@ export class CredentialRepository {
     );
   }
 
+  /**
+   * Writes the authorization unless a newer one is stored (conditional update, then insert): two
+   * replicas processing an authorization and its revocation at once cannot let the older win.
+   */
+  async saveAuthorizerUnlessNewer(a: Authorizer, now: number): Promise<boolean> {
+    const values = {
+      componentAppid: a.componentAppid,
+      refreshToken: this.box.sealOptional(a.refreshToken, `authorizer:${a.appid}:refresh_token`),
+      status: a.status,
+      funcScopes: JSON.stringify(a.funcScopes),
+      changedAt: a.changedAt,
+      codeHash: a.codeHash ?? null,
+      updatedAt: now,
+    };
+    const updated = await this.#authorizers
+      .createQueryBuilder()
+      .update()
+      .set(values)
+      .where('appid = :appid AND changed_at <= :changedAt', { appid: a.appid, changedAt: a.changedAt })
+      .execute();
+    if ((updated.affected ?? 0) > 0) return true;
+    await this.#authorizers.createQueryBuilder().insert().values({ appid: a.appid, ...values }).orIgnore().execute();
+    const stored = await this.#authorizers.findOneBy({ appid: a.appid });
+    return stored?.changedAt === a.changedAt && stored.status === a.status && (stored.codeHash ?? undefined) === a.codeHash;
+  }
+
   /** WeChat may hand out a new refresh token with any token: keep the newest. */
   async updateRefreshToken(appid: string, refreshToken: string, now: number): Promise<void> {
     await this.#authorizers.update(
