@@ -2,12 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.js';
-import { freePort, natsClient, rawRequest, startApp, startNatsServer, tempDir, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
+import { freePort, natsClient, rawRequest, startApp, startNatsServer, tempDir, testPostgres, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
 import { aesKey, appid, calls, collect, PATHS, publishWechatEvent, pushTicket, secretValue } from './support/refresher-fixtures.js';
 
 type Json = Record<string, unknown> & { error?: { reason: string; message: string; errcode: number } };
 
-describe('token-refresher (built process, private NATS, sandbox as WeChat)', () => {
+const postgres = await testPostgres();
+/** SQLite always; the same behaviour on PostgreSQL when TEST_DATABASE_URL is set. */
+const backends = postgres ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
+
+describe.each(backends)('token-refresher on %s (built process, private NATS, sandbox as WeChat)', (backend) => {
+  const itSqlite = backend === 'sqlite' ? it : it.skip;
   let nats: NatsServerHandle;
   let nc: NatsConnection;
   let sandbox: Sandbox;
@@ -38,6 +43,7 @@ describe('token-refresher (built process, private NATS, sandbox as WeChat)', () 
       WECHAT_API_BACKUP: '',
       CALLBACK_PORT: String(await freePort()),
       INVALIDATE_MIN_INTERVAL_S: '2',
+      ...(backend === 'postgres' ? { DATABASE_URL: postgres!.url } : {}),
     };
     await start();
   });
@@ -48,6 +54,7 @@ describe('token-refresher (built process, private NATS, sandbox as WeChat)', () 
     await nats?.stop();
     await sandbox?.close();
     work.remove();
+    if (backend === 'postgres') await postgres?.drop();
   });
 
   it('answers BAD_REQUEST for a bad kind or appid in the subject and CREDENTIAL_NOT_FOUND for an unknown one', async () => {
@@ -271,7 +278,7 @@ describe('token-refresher (built process, private NATS, sandbox as WeChat)', () 
     expect(after[PATHS.queryAuth]).toBe((counts[PATHS.queryAuth] ?? 0) + 1);
   });
 
-  it('keeps no secret, refresh token or token in the SQLite files (WAL included), its logs or its metrics', async () => {
+  itSqlite('keeps no secret, refresh token or token in the SQLite files (WAL included), its logs or its metrics', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${refresher.adminPort}/metrics`)).text();
     // This process (restarted above) made no refresh, one api_query_auth, and served tokens.
     expect(metrics).toMatch(/# TYPE wxgate_token_refreshes_total counter/);

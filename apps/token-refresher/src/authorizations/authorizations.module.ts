@@ -4,13 +4,12 @@ import { TokensModule } from '../tokens/tokens.module.js';
 import { HandleAuthorization } from './handle-authorization.js';
 import { HandleUnauthorization } from './handle-unauthorization.js';
 import { ImportAuthorizer } from './import-authorizer.js';
-import { SaveAuthorizerToken } from './save-authorizer-token.js';
 import { SyncAuthorizers } from './sync-authorizers.js';
 import { WechatEventsConsumer } from './wechat-events.consumer.js';
 
 @Module({
   imports: [TokensModule, TicketsModule],
-  providers: [HandleAuthorization, HandleUnauthorization, ImportAuthorizer, SyncAuthorizers, SaveAuthorizerToken, WechatEventsConsumer],
+  providers: [HandleAuthorization, HandleUnauthorization, ImportAuthorizer, SyncAuthorizers, WechatEventsConsumer],
   exports: [ImportAuthorizer, SyncAuthorizers],
 })
 export class AuthorizationsModule {}

@@ -5,7 +5,6 @@ import { AUTHORIZER, COMPONENT, memoryDatabase, refresherKit } from '../testing/
 import { HandleAuthorization } from './handle-authorization.js';
 import { HandleUnauthorization } from './handle-unauthorization.js';
 import { ImportAuthorizer } from './import-authorizer.js';
-import { SaveAuthorizerToken } from './save-authorizer-token.js';
 import { SyncAuthorizers } from './sync-authorizers.js';
 
 describe('authorizations', () => {
@@ -37,7 +36,7 @@ describe('authorizations', () => {
     kit = refresherKit(db);
     await kit.credentials.putComponent({ appid: COMPONENT, secret: 'cs', verifyToken: 'v', aesKey: 'k'.repeat(43) }, kit.clock.now());
     await kit.credentials.storeTicketIfNewer(COMPONENT, 'ticket', 1, kit.clock.now());
-    authorize = new HandleAuthorization(kit.credentials, kit.keeper, kit.gateway, new SaveAuthorizerToken(kit.tokens, kit.asEvents), kit.asEvents, kit.asClock);
+    authorize = new HandleAuthorization(kit.credentials, kit.keeper, kit.gateway, kit.tokens, kit.asEvents, kit.asClock);
     unauthorize = new HandleUnauthorization(kit.credentials, kit.tokens, kit.asEvents, kit.asClock);
   });
   afterEach(async () => {

@@ -6,8 +6,9 @@ import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
+import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
-import { SaveAuthorizerToken } from './save-authorizer-token.js';
+import { servedUntil } from '../tokens/token-timing.js';
 
 /**
  * `authorized` / `updateauthorized`: exchange the code (`api_query_auth`), keep the refresh token,
@@ -24,7 +25,7 @@ export class HandleAuthorization {
     private readonly credentials: CredentialRepository,
     private readonly keeper: TokenKeeper,
     private readonly wechat: WechatGateway,
-    private readonly saveToken: SaveAuthorizerToken,
+    private readonly tokens: TokenStateRepository,
     private readonly events: RefresherEvents,
     private readonly clock: Clock,
   ) {}
@@ -57,13 +58,21 @@ export class HandleAuthorization {
     if (!info) return;
     const funcScopes = funcScopesOf(info.info);
     const now = this.clock.now();
+    // The token goes in first: a get that sees the authorization finds it instead of minting another.
+    const expiresAt = info.accessToken ? servedUntil(now, info.expiresInS) : undefined;
+    if (info.accessToken && expiresAt !== undefined) {
+      await this.tokens.saveToken('authorizer', authorizerAppid, { token: info.accessToken, obtainedAt: now, expiresAt });
+    }
     const saved = await this.credentials.saveAuthorizerUnlessNewer(
       { appid: authorizerAppid, componentAppid, refreshToken: info.refreshToken ?? existing?.refreshToken, status: 'authorized', funcScopes, changedAt: at, codeHash },
       now,
     );
-    // A newer change (say the revocation) was stored while WeChat answered: it stands.
-    if (!saved) return;
-    if (info.accessToken) await this.saveToken.run(authorizerAppid, info.accessToken, info.expiresInS, now);
+    if (!saved) {
+      // A newer change was stored while WeChat answered: it stands, and a revocation keeps no token.
+      if ((await this.credentials.authorizer(authorizerAppid))?.status !== 'authorized') await this.tokens.dropToken('authorizer', authorizerAppid);
+      return;
+    }
+    if (expiresAt !== undefined) await this.events.tokenRefreshed('authorizer', authorizerAppid, expiresAt);
     await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'authorized', funcScopes, at });
     this.logger.log(`authorizer ${authorizerAppid} ${event.InfoType} component ${componentAppid}`);
   }
