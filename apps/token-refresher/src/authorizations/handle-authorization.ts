@@ -61,6 +61,7 @@ export class HandleAuthorization {
     // The token goes in first: a get that sees the authorization finds it instead of minting another.
     const expiresAt = info.accessToken ? servedUntil(now, info.expiresInS) : undefined;
     if (info.accessToken && expiresAt !== undefined) {
+      await this.tokens.ensure('authorizer', authorizerAppid);
       await this.tokens.saveToken('authorizer', authorizerAppid, { token: info.accessToken, obtainedAt: now, expiresAt });
     }
     const saved = await this.credentials.saveAuthorizerUnlessNewer(

@@ -54,8 +54,8 @@ export class TokenStateRepository {
     await this.#rows.createQueryBuilder().insert().values({ kind, appid, failures: 0 }).orIgnore().execute();
   }
 
+  /** Updates the row only: a credential deleted during its refresh does not come back. */
   async saveToken(kind: CredentialKind, appid: string, t: { token: string; obtainedAt: number; expiresAt: number }): Promise<void> {
-    await this.ensure(kind, appid);
     await this.#rows.update(
       { kind, appid },
       {

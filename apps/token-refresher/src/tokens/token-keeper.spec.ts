@@ -153,6 +153,17 @@ describe('TokenKeeper', () => {
     expect(kit.wechat.count('stable_token')).toBe(2);
   });
 
+  it('does not bring back a credential deleted while its token was being minted', async () => {
+    kit.wechat.queue('stable_token', async () => {
+      await kit.credentials.deleteApp(APP);
+      await kit.tokens.delete('app', APP);
+      return { access_token: 'minted-for-a-deleted-app', expires_in: 7200 };
+    });
+    await kit.keeper.current('app', APP);
+    expect(await kit.tokens.read('app', APP)).toBeUndefined();
+    await expect(kit.keeper.current('app', APP)).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
+  });
+
   describe('across replicas sharing the database', () => {
     it('lets one replica call WeChat while the other waits for the token it stores', async () => {
       const clock = new FakeClock();
