@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMs } from '../database/epoch-ms.transformer.js';
+import { epochMs } from '@wxgate/persistence';
 
 /** One allowlisted path of one environment, stored exactly as given (matching is exact). */
 @Entity('policy_allowlist_paths')

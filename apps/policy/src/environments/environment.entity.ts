@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMs } from '../database/epoch-ms.transformer.js';
+import { epochMs } from '@wxgate/persistence';
 import type { OwnerKind } from '../model/policy-model.js';
 
 @Entity('policy_environments')

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMs } from '../database/epoch-ms.transformer.js';
+import { epochMs } from '@wxgate/persistence';
 
 /** An appid an environment is shared with (SPEC §3 rules 3 and 4). */
 @Entity('policy_shares')

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMs } from './epoch-ms.js';
+import { epochMs } from '@wxgate/persistence';
 
 /** An app with its own secret (tokens from `stable_token`). `secret` is sealed. */
 @Entity('refresher_apps')

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMs } from './epoch-ms.js';
+import { epochMs } from '@wxgate/persistence';
 
 export type AuthorizationStatus = 'authorized' | 'unauthorized';
 

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMs } from './epoch-ms.js';
+import { epochMs } from '@wxgate/persistence';
 
 /** A third-party platform. Every text column but `appid` is sealed (AES-256-GCM). */
 @Entity('refresher_components')

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { CredentialKind } from '@wxgate/contracts';
-import { epochMs } from './epoch-ms.js';
+import { epochMs } from '@wxgate/persistence';
 
 /**
  * The access token of one credential and how its refreshing goes: the token (sealed), failures
