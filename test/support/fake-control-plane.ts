@@ -30,7 +30,8 @@ export async function startFakeControlPlane(natsUrl: string, sandbox: Sandbox): 
     counts: { policyCheck: 0, tokenGet: 0, tokenInvalidate: 0 },
     close: async () => {
       for (const s of subs) s.unsubscribe();
-      await nc.drain();
+      await nc.flush().catch(() => undefined);
+      await nc.close().catch(() => undefined);
     },
   };
   const current = (kind: 'app' | 'component' | 'authorizer', appid: string) => {

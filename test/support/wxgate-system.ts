@@ -63,8 +63,10 @@ export async function startWxgateSystem(options: { sandbox?: SandboxOptions; ref
       return { proc, http, https, base: `http://127.0.0.1:${http}` };
     },
     async stop() {
-      for (const proc of [...forwarders, system.refresher, system.policy]) await proc?.stop('SIGKILL').catch(() => undefined);
+      // Flush before closing: nats.js may still have a scheduled flush that would write after the end.
+      await nc.flush().catch(() => undefined);
       await nc.close().catch(() => undefined);
+      for (const proc of [...forwarders, system.refresher, system.policy]) await proc?.stop('SIGKILL').catch(() => undefined);
       await sandbox.close();
       await nats.stop();
       dirs.refresher.remove();

@@ -10,6 +10,7 @@ import type { ForwarderConfig } from '../config.js';
 import { PolicyDecisions } from '../decisions/policy-decisions.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
 import { TokenCache, type CachedToken } from '../tokens/token-cache.js';
+import { CallAbort } from '../upstream/call-abort.js';
 import { UpstreamClient, UpstreamTimeoutError, UpstreamUnreachableError } from '../upstream/upstream.client.js';
 import { peerAddress, callerResponseHeaders, upstreamRequestHeaders } from './relay-headers.js';
 import { sendRelayError } from './relay-error.js';
@@ -20,7 +21,7 @@ import { INSPECT_LIMIT, isJson, readErrcode } from './response-errcode.js';
 import { newSeqid } from './seqid.js';
 
 interface Call extends CallRecord {
-  abort?: AbortController;
+  abort?: CallAbort;
 }
 
 interface Injection {
@@ -127,7 +128,7 @@ export class RelayPipeline {
       return;
     }
     const headers = upstreamRequestHeaders(req.rawHeaders, { host: '', peer: peerAddress(req.socket.remoteAddress), keepContentLength: body instanceof StreamedBody });
-    call.abort = new AbortController();
+    call.abort = new CallAbort();
     const request = {
       method: call.method as 'GET' | 'POST',
       path: upstreamPath(path, injection ? appendParams(query, `${injection.param}=${injection.token.encoded}`) : query),
@@ -173,7 +174,7 @@ export class RelayPipeline {
         this.reject(res, call, Reason.REQUEST_TOO_LARGE, `request body exceeds ${this.maxBody} bytes`);
       } else if (err instanceof UpstreamTimeoutError) {
         this.reject(res, call, Reason.UPSTREAM_TIMEOUT, err.message);
-      } else if (res.destroyed || call.abort?.signal.aborted) {
+      } else if (res.destroyed || call.abort?.aborted) {
         res.destroy();
       } else {
         this.failed(res, call, err);

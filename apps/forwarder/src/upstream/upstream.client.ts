@@ -1,9 +1,11 @@
+import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '@wxgate/platform';
 import { buildConnector, Pool, type Dispatcher } from 'undici';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
+import type { CallAbort } from './call-abort.js';
 
 /** Marks errors raised while connecting (DNS, refused, TLS handshake, connect timeout). */
 const CONNECT_FAILED = Symbol('wxgate.connectFailed');
@@ -32,7 +34,7 @@ export interface UpstreamRequest {
   headers: string[];
   body: Buffer | (AsyncIterable<Buffer> & ReplayableBody) | undefined;
   /** Aborted by the caller going away, or here when UPSTREAM_TIMEOUT_MS passes without an answer. */
-  abort: AbortController;
+  abort: CallAbort;
 }
 
 export class UpstreamUnreachableError extends Error {
@@ -102,7 +104,7 @@ export class UpstreamClient implements OnApplicationShutdown {
           headers: request.headers,
           // undici streams any async iterable; its types only name Readable.
           body: request.body as Buffer | Readable | undefined,
-          signal: request.abort.signal,
+          signal: request.abort as unknown as EventEmitter,
           headersTimeout: this.timeoutMs + BACKSTOP_MS,
           bodyTimeout: this.timeoutMs,
         });
