@@ -17,15 +17,19 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /** Header names listed in `Connection` values (also hop-by-hop), lower-cased. */
 export function connectionNamed(values: string | string[] | undefined): ReadonlySet<string> | undefined {
   if (values === undefined) return undefined;
-  const names = new Set<string>();
+  let names: Set<string> | undefined;
   for (const value of Array.isArray(values) ? values : [values]) {
+    // The usual values name no header: skip the set on the hot path.
+    if (value.length <= 10 && CONNECTION_OPTIONS.has(value.toLowerCase())) continue;
     for (const token of value.split(',')) {
       const name = token.trim().toLowerCase();
-      if (name) names.add(name);
+      if (name && !CONNECTION_OPTIONS.has(name)) (names ??= new Set()).add(name);
     }
   }
-  return names.size > 0 ? names : undefined;
+  return names;
 }
+
+const CONNECTION_OPTIONS: ReadonlySet<string> = new Set(['keep-alive', 'close']);
 
 /** The peer as written in `x-forwarded-for`: IPv4-mapped IPv6 as plain IPv4. */
 export function peerAddress(remote: string | undefined): string {
