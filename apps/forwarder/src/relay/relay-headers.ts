@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-
 /** SPEC §5 step 8: never relayed in either direction. */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
@@ -68,17 +66,5 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], options: U
     out.push(rawHeaders[i]!, rawHeaders[i + 1]!);
   }
   out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${options.peer}` : options.peer);
-  return out;
-}
-
-/** The response headers relayed to the caller: hop-by-hop and `Connection`-named ones dropped. */
-export function callerResponseHeaders(headers: IncomingHttpHeaders, seqid: string): OutgoingHttpHeaders {
-  const named = connectionNamed(headers.connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
-    out[name] = headers[name];
-  }
-  out['x-openapi-seqid'] = seqid;
   return out;
 }

@@ -1,27 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isReservedPath, Reason, REASON_ERRCODE, WxgateError, type PolicyAllow, type TokenParam } from '@wxgate/contracts';
 import { APP_CONFIG } from '@wxgate/platform';
 import { isTokenRejection, needsComponentAppidParam } from '@wxgate/wechat';
-import type { Dispatcher } from 'undici';
 import { AccessLog, type CallRecord } from '../access-log/access-log.js';
 import type { ForwarderConfig } from '../config.js';
 import { PolicyDecisions } from '../decisions/policy-decisions.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
 import { TokenCache, type CachedToken } from '../tokens/token-cache.js';
-import { CallAbort } from '../upstream/call-abort.js';
-import { UpstreamClient, UpstreamTimeoutError, UpstreamUnreachableError } from '../upstream/upstream.client.js';
-import { peerAddress, callerResponseHeaders, upstreamRequestHeaders } from './relay-headers.js';
+import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer, type ExchangeSink, type UpstreamAnswer, type UpstreamExchange } from '../upstream/upstream-exchange.js';
+import { UpstreamClient, UpstreamUnreachableError, type UpstreamRequest } from '../upstream/upstream.client.js';
+import { peerAddress, upstreamRequestHeaders } from './relay-headers.js';
 import { sendRelayError } from './relay-error.js';
 import { appendParams, readQuery, RepeatedParameterError, withoutFromAppid } from './relay-query.js';
 import { isTargetProblem, parseTarget } from './request-target.js';
 import { prepareBody, RequestTooLargeError, StreamedBody, type PreparedBody } from './request-body.js';
-import { INSPECT_LIMIT, isJson, readErrcode } from './response-errcode.js';
 import { newSeqid } from './seqid.js';
 
 interface Call extends CallRecord {
-  abort?: CallAbort;
+  /** The request to WeChat under way, stopped when the caller goes away. */
+  exchange?: UpstreamExchange;
 }
 
 interface Injection {
@@ -29,9 +27,7 @@ interface Injection {
   token: CachedToken;
 }
 
-/** A small JSON answer read whole, or the start of a larger one that turned out to be chunked. */
-type Inspected = { whole: Buffer } | { prefix: Buffer[]; size: number } | undefined;
-
+const CALLER_GONE = new Error('the caller closed the connection');
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
@@ -62,7 +58,7 @@ export class RelayPipeline {
     const started = performance.now();
     this.inFlight++;
     res.once('close', () => {
-      if (!res.writableFinished) call.abort?.abort();
+      if (!res.writableFinished) call.exchange?.abort(CALLER_GONE);
       if (call.status === 0 && res.headersSent) call.status = res.statusCode;
       this.metrics.call(call.status, call.reason);
       this.accessLog.write(call, performance.now() - started);
@@ -120,27 +116,28 @@ export class RelayPipeline {
   /** Steps 8–10: headers, sizes, timeouts, failover, and the one retry after a token rejection. */
   private async forward(req: IncomingMessage, res: ServerResponse, call: Call, path: string, query: string, injection: Injection | undefined): Promise<void> {
     let body: PreparedBody;
-    try {
-      body = await prepareBody(req, this.maxBody);
-    } catch (err) {
-      if (err instanceof RequestTooLargeError) return this.reject(res, call, Reason.REQUEST_TOO_LARGE, err.message);
-      res.destroy();
-      return;
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      body = undefined;
+    } else {
+      try {
+        body = await prepareBody(req, this.maxBody);
+      } catch (err) {
+        if (err instanceof RequestTooLargeError) return this.reject(res, call, Reason.REQUEST_TOO_LARGE, err.message);
+        res.destroy();
+        return;
+      }
     }
-    const headers = upstreamRequestHeaders(req.rawHeaders, { host: '', peer: peerAddress(req.socket.remoteAddress), keepContentLength: body instanceof StreamedBody });
-    call.abort = new CallAbort();
-    const request = {
+    const request: UpstreamRequest = {
       method: call.method as 'GET' | 'POST',
       path: upstreamPath(path, injection ? appendParams(query, `${injection.param}=${injection.token.encoded}`) : query),
-      headers,
+      headers: upstreamRequestHeaders(req.rawHeaders, { host: '', peer: peerAddress(req.socket.remoteAddress), keepContentLength: body instanceof StreamedBody }),
       body,
-      abort: call.abort,
     };
-    const response = await this.send(res, call, request);
-    if (!response) return;
-    const inspected = await this.inspect(res, call, response);
-    if (inspected === false) return;
-    if (injection && isTokenRejection(call.errcode)) {
+    const sink: ExchangeSink = { res, seqid: call.seqid, maxBody: this.maxBody };
+    const answer = await this.send(res, call, request, sink);
+    if (!answer || answer.kind === 'streamed') return;
+    call.errcode = answer.errcode;
+    if (injection && isTokenRejection(answer.errcode)) {
       this.metrics.tokenInvalidations.inc();
       const { kind, appid, token } = injection.token;
       const fresh = await this.tokens.invalidate(kind, appid, token).catch((err: unknown) => {
@@ -149,32 +146,33 @@ export class RelayPipeline {
       });
       // A rate-limited invalidation answers the same token: retrying with it would only repeat the answer.
       if (fresh && fresh.token !== token && !(body instanceof StreamedBody)) {
-        response.body.destroy();
         this.metrics.tokenRetries.inc();
         call.retried = true;
         call.errcode = undefined;
         request.path = upstreamPath(path, appendParams(query, `${injection.param}=${fresh.encoded}`));
-        const retried = await this.send(res, call, request);
-        if (!retried) return;
-        const again = await this.inspect(res, call, retried);
-        if (again === false) return;
-        return this.respond(res, call, retried, again);
+        const again = await this.send(res, call, request, sink);
+        if (!again || again.kind === 'streamed') return;
+        call.errcode = again.errcode;
+        return this.respond(res, call, again);
       }
     }
-    return this.respond(res, call, response, inspected);
+    return this.respond(res, call, answer);
   }
 
-  private async send(res: ServerResponse, call: Call, request: Parameters<UpstreamClient['send']>[0]): Promise<Dispatcher.ResponseData | undefined> {
+  private async send(res: ServerResponse, call: Call, request: UpstreamRequest, sink: ExchangeSink): Promise<UpstreamAnswer | undefined> {
     try {
-      const { response, failover } = await this.upstream.send(request);
+      const { answer, failover } = await this.upstream.send(request, sink, call);
       if (failover) call.failover = true;
-      return response;
+      call.status = answer.statusCode;
+      return answer;
     } catch (err) {
       if (request.body instanceof StreamedBody && request.body.tooLarge) {
         this.reject(res, call, Reason.REQUEST_TOO_LARGE, `request body exceeds ${this.maxBody} bytes`);
       } else if (err instanceof UpstreamTimeoutError) {
         this.reject(res, call, Reason.UPSTREAM_TIMEOUT, err.message);
-      } else if (res.destroyed || call.abort?.aborted) {
+      } else if (err instanceof ResponseTooLargeError) {
+        this.reject(res, call, Reason.RESPONSE_TOO_LARGE, err.message);
+      } else if (res.destroyed) {
         res.destroy();
       } else {
         this.failed(res, call, err);
@@ -183,67 +181,11 @@ export class RelayPipeline {
     }
   }
 
-  /**
-   * Step 9's response limit, and the look at small JSON answers step 10 needs. Returns false when
-   * the call was answered here (too large).
-   */
-  private async inspect(res: ServerResponse, call: Call, response: Dispatcher.ResponseData): Promise<Inspected | false> {
-    const declared = response.headers['content-length'];
-    const length = declared === undefined ? undefined : Number(declared);
-    if (length !== undefined && length > this.maxBody) {
-      response.body.destroy();
-      this.reject(res, call, Reason.RESPONSE_TOO_LARGE, `WeChat's answer of ${length} bytes exceeds ${this.maxBody}`);
-      return false;
-    }
-    if (!isJson(response.headers) || (length !== undefined && length > INSPECT_LIMIT)) return undefined;
-    if (length !== undefined) {
-      const bytes = await response.body.bytes();
-      const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      call.errcode = readErrcode(whole);
-      return { whole };
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body.iterator({ destroyOnReturn: false })) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size > INSPECT_LIMIT) return { prefix: chunks, size };
-    }
-    const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-    call.errcode = readErrcode(whole);
-    return { whole };
-  }
-
-  private respond(res: ServerResponse, call: Call, response: Dispatcher.ResponseData, inspected: Inspected): void {
-    call.status = response.statusCode;
-    const headers = callerResponseHeaders(response.headers, call.seqid);
-    if (inspected && 'whole' in inspected) {
-      headers['content-length'] = inspected.whole.length;
-      res.writeHead(response.statusCode, headers);
-      res.end(inspected.whole);
-      return;
-    }
-    res.writeHead(response.statusCode, headers);
-    let size = 0;
-    if (inspected) {
-      for (const chunk of inspected.prefix) res.write(chunk);
-      size = inspected.size;
-    }
-    const body = response.body;
-    if (response.headers['content-length'] === undefined) {
-      // A chunked answer has no declared size: count it and cut the connection past the limit.
-      const max = this.maxBody;
-      body.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > max) {
-          call.reason = Reason.RESPONSE_TOO_LARGE;
-          body.destroy(new Error('response too large'));
-        }
-      });
-    }
-    pipeline(body, res, (err) => {
-      if (err) res.destroy();
-    });
+  private respond(res: ServerResponse, call: Call, answer: BufferedAnswer): void {
+    call.status = answer.statusCode;
+    if (res.destroyed) return;
+    res.writeHead(answer.statusCode, answer.headers);
+    res.end(answer.body);
   }
 
   private reject(res: ServerResponse, call: Call, reason: Reason, message: string, errcode?: number): void {

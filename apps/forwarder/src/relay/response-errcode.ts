@@ -1,14 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
 /** JSON answers up to this size are read before relaying, to see WeChat's errcode (step 10). */
 export const INSPECT_LIMIT = 64 * 1024;
 
 const ERRCODE = Buffer.from('"errcode"');
-
-export function isJson(headers: IncomingHttpHeaders): boolean {
-  const type = headers['content-type'];
-  return type !== undefined && (type.includes('json') || type.startsWith('text/plain'));
-}
 
 /**
  * WeChat's `errcode` in a JSON body without parsing it: the number after the first `"errcode":`.

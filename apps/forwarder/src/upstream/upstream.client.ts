@@ -1,17 +1,16 @@
-import type { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '@wxgate/platform';
-import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { buildConnector, Pool } from 'undici';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import type { CallAbort } from './call-abort.js';
+import { UpstreamExchange, type ExchangeSink, type UpstreamAnswer } from './upstream-exchange.js';
 
 /** Marks errors raised while connecting (DNS, refused, TLS handshake, connect timeout). */
 const CONNECT_FAILED = Symbol('wxgate.connectFailed');
 /** After a connection failure the backup is tried first for this long. */
 const PRIMARY_BACKOFF_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 5_000;
+/** undici's own header timer is only a backstop: its timers tick coarsely (~0.5 s). */
 const BACKSTOP_MS = 1_000;
 
 export interface UpstreamOrigin {
@@ -21,7 +20,7 @@ export interface UpstreamOrigin {
   label: 'primary' | 'backup';
 }
 
-/** A request body undici may read more than once only if nothing was read the first time. */
+/** A request body that may be sent again only if nothing was read from it the first time. */
 export interface ReplayableBody {
   readonly pulled: number;
 }
@@ -33,21 +32,17 @@ export interface UpstreamRequest {
   /** Flat header list whose first pair is `host` (rewritten per origin). */
   headers: string[];
   body: Buffer | (AsyncIterable<Buffer> & ReplayableBody) | undefined;
-  /** Aborted by the caller going away, or here when UPSTREAM_TIMEOUT_MS passes without an answer. */
-  abort: CallAbort;
+}
+
+/** The exchange under way, so the caller going away can stop it. */
+export interface ExchangeHolder {
+  exchange?: UpstreamExchange;
 }
 
 export class UpstreamUnreachableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UpstreamUnreachableError';
-  }
-}
-
-export class UpstreamTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`WeChat did not answer within ${ms} ms`);
-    this.name = 'UpstreamTimeoutError';
   }
 }
 
@@ -77,10 +72,11 @@ export class UpstreamClient implements OnApplicationShutdown {
 
   /**
    * Sends `request`; on a connection failure (nothing sent) tries the other origin. Resolves with
-   * WeChat's response and whether the backup answered; throws UpstreamUnreachableError when no
-   * origin could be reached, undici's error otherwise (timeouts, resets after sending).
+   * WeChat's answer (buffered, or already streaming to `sink.res`) and whether the backup gave it;
+   * throws UpstreamUnreachableError when no origin could be reached, UpstreamTimeoutError,
+   * ResponseTooLargeError, or undici's error otherwise (e.g. a reset after sending).
    */
-  async send(request: UpstreamRequest): Promise<{ response: Dispatcher.ResponseData; failover: boolean }> {
+  async send(request: UpstreamRequest, sink: ExchangeSink, holder: ExchangeHolder): Promise<{ answer: UpstreamAnswer; failover: boolean }> {
     const order = this.origins.length > 1 && Date.now() < this.primaryDownUntil ? [this.origins[1]!, this.origins[0]!] : this.origins;
     const failures: string[] = [];
     for (let i = 0; i < order.length; i++) {
@@ -91,30 +87,13 @@ export class UpstreamClient implements OnApplicationShutdown {
       }
       request.headers[1] = target.host;
       const started = performance.now();
-      // undici's own timers tick coarsely (~0.5 s); the contract's timeout is kept to the millisecond.
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        request.abort.abort();
-      }, this.timeoutMs);
+      const exchange = new UpstreamExchange(sink, this.timeoutMs, () => this.metrics.upstreamAnswered((performance.now() - started) / 1000));
+      holder.exchange = exchange;
+      target.pool.dispatch({ method: request.method, path: request.path, headers: request.headers, body: request.body as Buffer | undefined }, exchange);
       try {
-        const response = await target.pool.request({
-          method: request.method,
-          path: request.path,
-          headers: request.headers,
-          // undici streams any async iterable; its types only name Readable.
-          body: request.body as Buffer | Readable | undefined,
-          signal: request.abort as unknown as EventEmitter,
-          headersTimeout: this.timeoutMs + BACKSTOP_MS,
-          bodyTimeout: this.timeoutMs,
-        });
-        clearTimeout(timer);
-        this.metrics.upstreamAnswered((performance.now() - started) / 1000);
-        return { response, failover: target.label === 'backup' };
+        return { answer: await exchange.answer, failover: target.label === 'backup' };
       } catch (err) {
-        clearTimeout(timer);
         this.metrics.upstreamFailed((performance.now() - started) / 1000);
-        if (timedOut) throw new UpstreamTimeoutError(this.timeoutMs);
         if (!isConnectFailure(err)) throw err;
         if (target.label === 'primary') this.primaryDownUntil = Date.now() + PRIMARY_BACKOFF_MS;
         failures.push(`${target.label}: ${describe(err)}`);

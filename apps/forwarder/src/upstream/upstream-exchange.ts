@@ -1,0 +1,198 @@
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { HOP_BY_HOP, connectionNamed } from '../relay/relay-headers.js';
+import { INSPECT_LIMIT, readErrcode } from '../relay/response-errcode.js';
+
+/** Where a response goes: straight to the caller when it is streamed. */
+export interface ExchangeSink {
+  res: ServerResponse;
+  seqid: string;
+  /** MAX_BODY_BYTES for the response. */
+  maxBody: number;
+}
+
+/** A small JSON answer read whole (so step 10 can see its errcode), not yet sent to the caller. */
+export interface BufferedAnswer {
+  kind: 'buffered';
+  statusCode: number;
+  /** Flat `[name, value, …]`, hop-by-hop removed, `x-openapi-seqid` and `content-length` set. */
+  headers: string[];
+  body: Buffer;
+  errcode: number | undefined;
+}
+
+/** Everything else: already on its way to the caller when this resolves. */
+export interface StreamedAnswer {
+  kind: 'streamed';
+  statusCode: number;
+}
+
+export type UpstreamAnswer = BufferedAnswer | StreamedAnswer;
+
+export class ResponseTooLargeError extends Error {
+  constructor(
+    readonly declared: number,
+    readonly limit: number,
+  ) {
+    super(`WeChat's answer of ${declared} bytes exceeds ${limit}`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+export class UpstreamTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`WeChat did not answer within ${ms} ms`);
+    this.name = 'UpstreamTimeoutError';
+  }
+}
+
+const CONTENT_LENGTH = 'content-length';
+
+/**
+ * One request to WeChat as an undici dispatch handler: no response stream and no promise per
+ * chunk. Small JSON answers are collected whole (step 10 needs their errcode); anything else is
+ * written to the caller as it arrives, with backpressure, and cut past MAX_BODY_BYTES when it
+ * declared no length (step 9). Resolves once the answer is buffered or its headers were sent;
+ * rejects for failures before that (connection, timeout, a declared length over the limit).
+ */
+export class UpstreamExchange implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<UpstreamAnswer>;
+  private resolve!: (answer: UpstreamAnswer) => void;
+  private reject!: (err: Error) => void;
+  private abortRequest?: (err?: Error) => void;
+  private pendingAbort?: Error;
+  private readonly timer: NodeJS.Timeout;
+  private mode: 'waiting' | 'buffering' | 'streaming' | 'done' = 'waiting';
+  private statusCode = 0;
+  private headers: string[] = [];
+  private declaredLength: number | undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private resumeUpstream?: () => void;
+  private readonly resumeOnDrain = () => this.resumeUpstream?.();
+  /** Set when the request was aborted here (timeout, too large), to report why. */
+  private failure?: Error;
+
+  constructor(
+    private readonly sink: ExchangeSink,
+    timeoutMs: number,
+    private readonly onAnswered: () => void,
+  ) {
+    this.answer = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.timer = setTimeout(() => this.abort(new UpstreamTimeoutError(timeoutMs)), timeoutMs);
+  }
+
+  /** Stops the exchange (timeout, the caller went away); a streamed answer is cut. */
+  abort(err: Error): void {
+    if (this.mode === 'done') return;
+    this.failure ??= err;
+    if (this.abortRequest) this.abortRequest(err);
+    else this.pendingAbort = err;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortRequest = abort;
+    if (this.pendingAbort) abort(this.pendingAbort);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    clearTimeout(this.timer);
+    this.onAnswered();
+    this.statusCode = statusCode;
+    this.resumeUpstream = resume;
+    let named: ReadonlySet<string> | undefined;
+    let json = false;
+    const names: string[] = [];
+    const values: string[] = [];
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!.toString('latin1');
+      const lower = name.toLowerCase();
+      const value = rawHeaders[i + 1]!.toString('latin1');
+      if (lower === 'connection') named = connectionNamed(value);
+      else if (lower === CONTENT_LENGTH) this.declaredLength = Number(value);
+      else if (lower === 'content-type') json = value.includes('json') || value.startsWith('text/plain');
+      names.push(lower);
+      values.push(value);
+    }
+    const headers = this.headers;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (HOP_BY_HOP.has(name) || name === 'x-openapi-seqid' || named?.has(name)) continue;
+      headers.push(name, values[i]!);
+    }
+    headers.push('x-openapi-seqid', this.sink.seqid);
+    if (this.declaredLength !== undefined && this.declaredLength > this.sink.maxBody) {
+      this.abort(new ResponseTooLargeError(this.declaredLength, this.sink.maxBody));
+      return false;
+    }
+    if (json && (this.declaredLength === undefined || this.declaredLength <= INSPECT_LIMIT)) {
+      this.mode = 'buffering';
+      return true;
+    }
+    this.startStreaming();
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.mode === 'buffering') {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      if (this.size > INSPECT_LIMIT) this.startStreaming();
+      return this.mode === 'buffering' || !this.sink.res.writableNeedDrain || this.waitForDrain();
+    }
+    if (this.mode !== 'streaming' || this.sink.res.destroyed) return false;
+    this.size += chunk.length;
+    if (this.declaredLength === undefined && this.size > this.sink.maxBody) {
+      // Step 9: a chunked answer past the limit is cut; the caller sees a truncated body.
+      this.abort(new ResponseTooLargeError(this.size, this.sink.maxBody));
+      return false;
+    }
+    return this.sink.res.write(chunk) || this.waitForDrain();
+  }
+
+  onComplete(): void {
+    clearTimeout(this.timer);
+    if (this.mode === 'buffering') {
+      this.mode = 'done';
+      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+      if (this.declaredLength === undefined) this.headers.push(CONTENT_LENGTH, String(body.length));
+      this.resolve({ kind: 'buffered', statusCode: this.statusCode, headers: this.headers, body, errcode: readErrcode(body) });
+      return;
+    }
+    this.mode = 'done';
+    this.sink.res.off('drain', this.resumeOnDrain);
+    this.sink.res.end();
+  }
+
+  onError(err: Error): void {
+    clearTimeout(this.timer);
+    const streaming = this.mode === 'streaming';
+    this.mode = 'done';
+    if (streaming) {
+      this.sink.res.off('drain', this.resumeOnDrain);
+      this.sink.res.destroy();
+      return;
+    }
+    this.reject(this.failure ?? err);
+  }
+
+  private startStreaming(): void {
+    const res = this.sink.res;
+    this.mode = 'streaming';
+    if (!res.destroyed) {
+      res.writeHead(this.statusCode, this.headers);
+      for (const chunk of this.chunks) res.write(chunk);
+    }
+    this.chunks = [];
+    this.resolve({ kind: 'streamed', statusCode: this.statusCode });
+  }
+
+  private waitForDrain(): false {
+    this.sink.res.once('drain', this.resumeOnDrain);
+    return false;
+  }
+}
