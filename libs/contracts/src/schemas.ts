@@ -57,6 +57,10 @@ export const AuthorizerEvent = z.object({
   funcScopes: z.array(z.number().int()).default([]),
   at: z.number().int().nonnegative(),
 });
+/**
+ * `token.refreshed`: the credential's token changed; whoever caches it drops an entry with another
+ * `expiresAt`. `expiresAt: 0` = the credential has no token any more (deleted, unauthorized).
+ */
 export const TokenRefreshedEvent = z.object({ expiresAt: z.number().int() });
 /** The decrypted callback message as JSON, WeChat's field names kept (SPEC §3 Events). */
 export const WechatEvent = z

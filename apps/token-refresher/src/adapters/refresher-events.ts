@@ -22,6 +22,16 @@ export class RefresherEvents {
   }
 
   /**
+   * The credential has no token any more (deleted, unauthorized): `token.refreshed` with
+   * `expiresAt: 0`, so every replica of the refresher and of the forwarder drops what it cached.
+   * Logged, not thrown, like `tokenRefreshed`: the change is stored, and a replica that missed the
+   * event re-reads the database within CACHE_RECHECK_MS.
+   */
+  async tokenDropped(kind: CredentialKind, appid: string): Promise<void> {
+    await this.tokenRefreshed(kind, appid, 0);
+  }
+
+  /**
    * When an authorization starts, changes or ends. The message id is derived from the change, so
    * a republication after a crash or replay is deduplicated by the stream. Throws on failure: the
    * caller (a durable consumer or an admin request) must not report success without it.

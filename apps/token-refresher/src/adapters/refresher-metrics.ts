@@ -10,7 +10,7 @@ export type RefreshOutcome = 'ok' | 'failed';
 export class RefresherMetrics {
   readonly #refreshes: Counter<'kind' | 'outcome'>;
   readonly #wechatCalls: Counter<'endpoint' | 'errcode'>;
-  readonly #served: Counter<'kind'>;
+  readonly #servedByKind: Record<CredentialKind, Counter.Internal>;
 
   constructor(metrics: Metrics) {
     this.#refreshes = new Counter({
@@ -25,12 +25,13 @@ export class RefresherMetrics {
       labelNames: ['endpoint', 'errcode'],
       registers: [metrics.registry],
     });
-    this.#served = new Counter({
+    const served = new Counter({
       name: 'wxgate_tokens_served_total',
       help: 'Tokens handed out over NATS by kind',
       labelNames: ['kind'],
       registers: [metrics.registry],
     });
+    this.#servedByKind = { component: served.labels({ kind: 'component' }), authorizer: served.labels({ kind: 'authorizer' }), app: served.labels({ kind: 'app' }) };
   }
 
   refresh(kind: CredentialKind, outcome: RefreshOutcome): void {
@@ -39,7 +40,8 @@ export class RefresherMetrics {
   wechatCall(endpoint: string, errcode: number): void {
     this.#wechatCalls.inc({ endpoint, errcode: String(errcode) });
   }
+  /** Once per token served: the labelled counters are looked up once, not per call. */
   served(kind: CredentialKind): void {
-    this.#served.inc({ kind });
+    this.#servedByKind[kind].inc();
   }
 }

@@ -37,7 +37,7 @@ describe('authorizations', () => {
     await kit.credentials.putComponent({ appid: COMPONENT, secret: 'cs', verifyToken: 'v', aesKey: 'k'.repeat(43) }, kit.clock.now());
     await kit.credentials.storeTicketIfNewer(COMPONENT, 'ticket', 1, kit.clock.now());
     authorize = new HandleAuthorization(kit.credentials, kit.keeper, kit.gateway, kit.tokens, kit.asEvents, kit.asClock);
-    unauthorize = new HandleUnauthorization(kit.credentials, kit.tokens, kit.asEvents, kit.asClock);
+    unauthorize = new HandleUnauthorization(kit.credentials, kit.keeper, kit.asEvents, kit.asClock);
   });
   afterEach(async () => {
     await db.destroy();
@@ -81,7 +81,11 @@ describe('authorizations', () => {
   it('unauthorized: keeps the authorizer listed, drops its tokens, publishes; older events change nothing', async () => {
     kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token', 'refresh-1', [1]));
     await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
+    expect((await kit.keeper.current('authorizer', AUTHORIZER)).token).toBe('auth-token'); // now cached
     await unauthorize.run(event('unauthorized', T + 10));
+    expect(kit.keeper.peek('authorizer', AUTHORIZER)).toBeUndefined();
+    // Every other replica is told to drop it too.
+    expect(kit.events.refreshed.at(-1)).toEqual({ kind: 'authorizer', appid: AUTHORIZER, expiresAt: 0 });
     expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ status: 'unauthorized', refreshToken: undefined });
     expect((await kit.tokens.read('authorizer', AUTHORIZER))?.token).toBeUndefined();
     await expect(kit.keeper.current('authorizer', AUTHORIZER)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE', message: expect.stringMatching(/unauthorized/) });
@@ -107,7 +111,7 @@ describe('authorizations', () => {
   });
 
   it('imports an authorizer by refresh token and syncs the authorizer list page by page', async () => {
-    const importer = new ImportAuthorizer(kit.credentials, kit.tokens, kit.asEvents, kit.asClock);
+    const importer = new ImportAuthorizer(kit.credentials, kit.tokens, kit.keeper, kit.asEvents, kit.asClock);
     await importer.run({ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, refreshToken: 'imported' });
     expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ refreshToken: 'imported', status: 'authorized' });
     expect(kit.events.authorizers.at(-1)).toMatchObject({ authorizerAppid: AUTHORIZER, event: { status: 'authorized' } });

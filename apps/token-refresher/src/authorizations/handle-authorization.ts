@@ -63,6 +63,8 @@ export class HandleAuthorization {
     if (info.accessToken && expiresAt !== undefined) {
       await this.tokens.ensure('authorizer', authorizerAppid);
       await this.tokens.saveToken('authorizer', authorizerAppid, { token: info.accessToken, obtainedAt: now, expiresAt });
+      // Other replicas drop theirs on the token.refreshed published below.
+      this.keeper.forget('authorizer', authorizerAppid);
     }
     const saved = await this.credentials.saveAuthorizerUnlessNewer(
       { appid: authorizerAppid, componentAppid, refreshToken: info.refreshToken ?? existing?.refreshToken, status: 'authorized', funcScopes, changedAt: at, codeHash },
@@ -70,7 +72,7 @@ export class HandleAuthorization {
     );
     if (!saved) {
       // A newer change was stored while WeChat answered: it stands, and a revocation keeps no token.
-      if ((await this.credentials.authorizer(authorizerAppid))?.status !== 'authorized') await this.tokens.dropToken('authorizer', authorizerAppid);
+      if ((await this.credentials.authorizer(authorizerAppid))?.status !== 'authorized') await this.keeper.dropToken('authorizer', authorizerAppid);
       return;
     }
     if (expiresAt !== undefined) await this.events.tokenRefreshed('authorizer', authorizerAppid, expiresAt);

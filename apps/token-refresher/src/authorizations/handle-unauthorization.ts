@@ -3,11 +3,12 @@ import type { WechatEvent } from '@wxgate/contracts';
 import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
-import { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { TokenKeeper } from '../tokens/token-keeper.js';
 
 /**
  * `unauthorized`: the authorizer stays listed with status unauthorized, its refresh token and
- * access token are dropped, and the authorizer event is published. Older events change nothing.
+ * access token are dropped (every replica stops serving the token), and the authorizer event is
+ * published. Older events change nothing.
  */
 @Injectable()
 export class HandleUnauthorization {
@@ -15,7 +16,7 @@ export class HandleUnauthorization {
 
   constructor(
     private readonly credentials: CredentialRepository,
-    private readonly tokens: TokenStateRepository,
+    private readonly keeper: TokenKeeper,
     private readonly events: RefresherEvents,
     private readonly clock: Clock,
   ) {}
@@ -44,7 +45,7 @@ export class HandleUnauthorization {
       this.clock.now(),
     );
     if (!saved) return;
-    await this.tokens.dropToken('authorizer', authorizerAppid);
+    await this.keeper.dropToken('authorizer', authorizerAppid);
     await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'unauthorized', funcScopes: [], at });
     this.logger.log(`authorizer ${authorizerAppid} unauthorized component ${componentAppid}`);
   }

@@ -5,6 +5,7 @@ import { RefresherEvents } from '../adapters/refresher-events.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { notFound } from '../tokens/mint-token.js';
+import { TokenKeeper } from '../tokens/token-keeper.js';
 
 /** `authorizer.put`: imports an existing authorization by its refresh token. */
 @Injectable()
@@ -12,6 +13,7 @@ export class ImportAuthorizer {
   constructor(
     private readonly credentials: CredentialRepository,
     private readonly tokens: TokenStateRepository,
+    private readonly keeper: TokenKeeper,
     private readonly events: RefresherEvents,
     private readonly clock: Clock,
   ) {}
@@ -26,7 +28,7 @@ export class ImportAuthorizer {
       now,
     );
     if (existing && (existing.status !== 'authorized' || existing.componentAppid !== input.componentAppid)) {
-      await this.tokens.dropToken('authorizer', input.authorizerAppid);
+      await this.keeper.dropToken('authorizer', input.authorizerAppid);
     }
     await this.tokens.ensure('authorizer', input.authorizerAppid);
     await this.tokens.clearBackoff('authorizer', input.authorizerAppid);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthorizationsModule } from '../authorizations/authorizations.module.js';
 import { TicketsModule } from '../tickets/tickets.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { ComponentCallbackKeys } from './component-callback-keys.js';
 import { CredentialsController } from './credentials.controller.js';
 import { DeleteCredential } from './delete-credential.js';
@@ -9,7 +10,7 @@ import { PutApp } from './put-app.js';
 import { PutComponent } from './put-component.js';
 
 @Module({
-  imports: [AuthorizationsModule, TicketsModule],
+  imports: [AuthorizationsModule, TicketsModule, TokensModule],
   controllers: [CredentialsController],
   providers: [PutComponent, PutApp, ListCredentials, DeleteCredential, ComponentCallbackKeys],
   exports: [ComponentCallbackKeys],

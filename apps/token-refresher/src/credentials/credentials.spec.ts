@@ -52,9 +52,17 @@ describe('credentials admin', () => {
 
   it('deletes a component with its authorizers (publishing their end) and answers CREDENTIAL_NOT_FOUND for unknown ones', async () => {
     await seedCredentials(kit);
-    const del = new DeleteCredential(kit.credentials, kit.tokens, kit.asEvents, kit.asClock);
+    const del = new DeleteCredential(kit.credentials, kit.keeper, kit.asEvents, kit.asClock);
     await expect(del.run({ kind: 'app', appid: 'wxunknown000000001' })).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
+    await kit.keeper.current('authorizer', AUTHORIZER);
+    kit.events.refreshed.length = 0;
     await del.run({ kind: 'component', appid: COMPONENT });
+    expect(kit.keeper.peek('authorizer', AUTHORIZER)).toBeUndefined();
+    // Every replica is told to stop serving both tokens.
+    expect(kit.events.refreshed).toEqual([
+      { kind: 'authorizer', appid: AUTHORIZER, expiresAt: 0 },
+      { kind: 'component', appid: COMPONENT, expiresAt: 0 },
+    ]);
     expect(await kit.credentials.component(COMPONENT)).toBeUndefined();
     expect(await kit.credentials.authorizer(AUTHORIZER)).toBeUndefined();
     expect(kit.events.authorizers).toEqual([{ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, event: { status: 'unauthorized', funcScopes: [], at: kit.clock.now() } }]);

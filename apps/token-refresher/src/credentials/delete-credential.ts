@@ -3,19 +3,20 @@ import type { CredentialsDeleteRequest } from '@wxgate/contracts';
 import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
-import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { notFound } from '../tokens/mint-token.js';
+import { TokenKeeper } from '../tokens/token-keeper.js';
 
 /**
  * `credentials.delete`. Deleting a component deletes its authorizers too (their tokens cannot be
  * refreshed without it); every authorizer that goes publishes an `unauthorized` event so the
- * policy service stops relaying for it.
+ * policy service stops relaying for it, and every token that goes stops being served by every
+ * replica (`token.refreshed` with expiresAt 0).
  */
 @Injectable()
 export class DeleteCredential {
   constructor(
     private readonly credentials: CredentialRepository,
-    private readonly tokens: TokenStateRepository,
+    private readonly keeper: TokenKeeper,
     private readonly events: RefresherEvents,
     private readonly clock: Clock,
   ) {}
@@ -34,14 +35,14 @@ export class DeleteCredential {
         await this.credentials.deleteComponent(appid);
         break;
     }
-    await this.tokens.delete(kind, appid);
+    await this.keeper.deleteToken(kind, appid);
   }
 
   async #deleteAuthorizer(appid: string): Promise<boolean> {
     const existing = await this.credentials.authorizer(appid);
     if (!existing) return false;
     await this.credentials.deleteAuthorizer(appid);
-    await this.tokens.delete('authorizer', appid);
+    await this.keeper.deleteToken('authorizer', appid);
     if (existing.status === 'authorized') {
       await this.events.authorizerChanged(existing.componentAppid, appid, { status: 'unauthorized', funcScopes: [], at: this.clock.now() });
     }

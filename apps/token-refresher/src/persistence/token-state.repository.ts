@@ -54,9 +54,9 @@ export class TokenStateRepository {
     await this.#rows.createQueryBuilder().insert().values({ kind, appid, failures: 0 }).orIgnore().execute();
   }
 
-  /** Updates the row only: a credential deleted during its refresh does not come back. */
-  async saveToken(kind: CredentialKind, appid: string, t: { token: string; obtainedAt: number; expiresAt: number }): Promise<void> {
-    await this.#rows.update(
+  /** Updates the row only: a credential deleted during its refresh does not come back (false). */
+  async saveToken(kind: CredentialKind, appid: string, t: { token: string; obtainedAt: number; expiresAt: number }): Promise<boolean> {
+    const result = await this.#rows.update(
       { kind, appid },
       {
         token: this.box.seal(t.token, context(kind, appid)),
@@ -69,6 +69,7 @@ export class TokenStateRepository {
         nextAttemptAt: null,
       },
     );
+    return (result.affected ?? 0) > 0;
   }
 
   async recordFailure(kind: CredentialKind, appid: string, f: { message: string; errcode: number; at: number; nextAttemptAt: number }): Promise<void> {

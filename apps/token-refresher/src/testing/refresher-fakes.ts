@@ -109,6 +109,9 @@ export class FakeEvents {
   async tokenRefreshed(kind: CredentialKind, appid: string, expiresAt: number): Promise<void> {
     this.refreshed.push({ kind, appid, expiresAt });
   }
+  async tokenDropped(kind: CredentialKind, appid: string): Promise<void> {
+    this.refreshed.push({ kind, appid, expiresAt: 0 });
+  }
   async authorizerChanged(componentAppid: string, authorizerAppid: string, event: AuthorizerEvent): Promise<void> {
     this.authorizers.push({ componentAppid, authorizerAppid, event });
   }

@@ -39,15 +39,16 @@ export class InvalidateToken {
     const state = await this.tokens.read(kind, appid);
     const now = this.clock.now();
     let token: TokenReply;
+    // From the database, not this process's cache: another replica may have replaced the token.
     if (state?.token === undefined || state.token !== rejected) {
       // Not the current token (or none yet): the current one, refreshed only if it expired.
-      token = await this.keeper.current(kind, appid);
+      token = await this.keeper.reload(kind, appid);
     } else {
       const interval = kind === 'app' ? Math.max(this.#intervalMs, APP_FORCE_REFRESH_INTERVAL_MS) : this.#intervalMs;
       const claimed = await this.tokens.claimInvalidation(kind, appid, now, interval);
       token = claimed
         ? await this.keeper.refresh(kind, appid, { replacing: rejected, force: kind === 'app' })
-        : await this.keeper.current(kind, appid);
+        : await this.keeper.reload(kind, appid);
     }
     this.metrics.served(kind);
     return token;

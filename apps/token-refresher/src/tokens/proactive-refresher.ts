@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { CREDENTIAL_KINDS, Subjects, type CredentialKind } from '@wxgate/contracts';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { CREDENTIAL_KINDS, Subjects, TokenRefreshedEvent, type CredentialKind } from '@wxgate/contracts';
 import { NATS_CONNECTION } from '@wxgate/nats';
 import { APP_CONFIG } from '@wxgate/platform';
 import { Clock } from '../adapters/clock.js';
@@ -9,10 +9,23 @@ import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { RefreshDueToken } from './refresh-due-token.js';
 import { TokenKeeper } from './token-keeper.js';
 
+/** The `expiresAt` a `token.refreshed` announces, or undefined when its body is not one. */
+export function announcedExpiry(msg: Pick<Msg, 'json'>): number | undefined {
+  try {
+    const parsed = TokenRefreshedEvent.safeParse(msg.json());
+    return parsed.success ? parsed.data.expiresAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** setTimeout's ceiling is ~24.8 days; look again at least hourly anyway. */
 const MAX_TIMER_MS = 3_600_000;
 
 /**
+ * Also where every replica hears `token.refreshed` (outside queue groups): the keeper's cache
+ * drops a token replaced or dropped elsewhere at once.
+ *
  * Every replica keeps a timer per token, set to when it falls due (made earlier by the replica's
  * own jitter, see RefreshDueToken). Timers are reset
  * from `token.refreshed` (heard by every replica, outside queue groups) and from a periodic scan,
@@ -41,7 +54,10 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
     this.#refreshed = this.nc.subscribe(Subjects.events.tokenRefreshedAll, {
       callback: (_err, msg) => {
         const [kind, appid] = msg.subject.split('.').slice(-2);
-        if ((CREDENTIAL_KINDS as readonly string[]).includes(kind ?? '') && appid) void this.#look(kind as CredentialKind, appid);
+        if (!(CREDENTIAL_KINDS as readonly string[]).includes(kind ?? '') || !appid) return;
+        // Before anything else: from now on this replica serves the new token (or none).
+        this.keeper.refreshed(kind as CredentialKind, appid, announcedExpiry(msg));
+        void this.#look(kind as CredentialKind, appid);
       },
     });
     await this.scanAll();

@@ -207,3 +207,152 @@ describe('TokenKeeper', () => {
     });
   });
 });
+
+describe('TokenKeeper in-memory token', () => {
+  let db: DataSource;
+  let kit: ReturnType<typeof refresherKit>;
+
+  /** Counts calls of `object[method]` from now on. */
+  const counter = <T extends object>(object: T, method: keyof T & string) => {
+    const original = (object[method] as (...args: unknown[]) => unknown).bind(object);
+    const counted = { calls: 0 };
+    (object as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      counted.calls++;
+      return original(...args);
+    };
+    return counted;
+  };
+
+  beforeEach(async () => {
+    db = await memoryDatabase();
+    kit = refresherKit(db);
+    await seedCredentials(kit);
+  });
+  afterEach(async () => {
+    await db.destroy();
+  });
+
+  it('serves a warm token without reading the database or decrypting', async () => {
+    const first = await kit.keeper.current('app', APP);
+    const reads = counter(kit.tokens, 'read');
+    const opens = counter(kit.box, 'openOptional');
+    kit.clock.advance(4_000);
+    for (let i = 0; i < 100; i++) expect(kit.keeper.peek('app', APP)).toEqual(first);
+    expect(await kit.keeper.current('app', APP)).toEqual(first);
+    expect({ reads: reads.calls, opens: opens.calls }).toEqual({ reads: 0, opens: 0 });
+  });
+
+  it('fills the cache from the database on a miss (a restarted replica reads once, then serves from memory)', async () => {
+    const first = await kit.keeper.current('component', COMPONENT);
+    const restarted = refresherKit(db, { clock: kit.clock, holder: 'holder-after-restart' });
+    const reads = counter(restarted.tokens, 'read');
+    expect(restarted.keeper.peek('component', COMPONENT)).toBeUndefined();
+    const replies = await Promise.all(Array.from({ length: 50 }, () => restarted.keeper.current('component', COMPONENT)));
+    expect(new Set(replies.map((r) => r.token))).toEqual(new Set([first.token]));
+    expect(reads.calls).toBe(1);
+    expect(restarted.keeper.peek('component', COMPONENT)).toEqual(first);
+    expect(restarted.wechat.calls).toEqual([]);
+  });
+
+  it('stops serving from memory when the token falls due: the database path tells the proactive refresher, every time', async () => {
+    kit.wechat.expiresInS = 4; // served 2 s, due 1 s after it was minted
+    const due: string[] = [];
+    kit.keeper.onDue((kind, appid) => due.push(`${kind}.${appid}`));
+    const first = await kit.keeper.current('app', APP);
+    kit.clock.advance(999);
+    expect(kit.keeper.peek('app', APP)).toEqual(first);
+    kit.clock.advance(1);
+    expect(kit.keeper.peek('app', APP)).toBeUndefined();
+    const reads = counter(kit.tokens, 'read');
+    expect(await kit.keeper.current('app', APP)).toEqual(first);
+    expect(await kit.keeper.current('app', APP)).toEqual(first);
+    expect(reads.calls).toBe(2);
+    expect(due).toEqual(['app.' + APP, 'app.' + APP]);
+    expect(kit.wechat.count('stable_token')).toBe(1);
+  });
+
+  it('never serves a token at or past its expiry, even one that is never due', async () => {
+    // A proactive refresh that fails leaves the token in the database until it expires.
+    kit.wechat.expiresInS = 4;
+    const first = await kit.keeper.current('authorizer', AUTHORIZER);
+    kit.clock.advance(first.expiresAt - kit.clock.now());
+    expect(kit.keeper.peek('authorizer', AUTHORIZER)).toBeUndefined();
+    const second = await kit.keeper.current('authorizer', AUTHORIZER);
+    expect(second.token).not.toBe(first.token);
+    expect(second.expiresAt).toBeGreaterThan(kit.clock.now());
+  });
+
+  it('drops the cached token when token.refreshed of another token is heard, and keeps it for its own', async () => {
+    const clock = new FakeClock();
+    const a = refresherKit(db, { holder: 'replica-a', clock });
+    const b = refresherKit(db, { holder: 'replica-b', clock });
+    const first = await a.keeper.current('component', COMPONENT);
+    expect(await b.keeper.current('component', COMPONENT)).toEqual(first);
+    // a's own announcement of the token it already serves changes nothing.
+    a.keeper.refreshed('component', COMPONENT, first.expiresAt);
+    expect(a.keeper.peek('component', COMPONENT)).toEqual(first);
+    clock.advance(1_000);
+    const second = await a.keeper.refresh('component', COMPONENT, { replacing: first.token });
+    expect(second.token).not.toBe(first.token);
+    expect(a.keeper.peek('component', COMPONENT)).toEqual(second);
+    expect(b.keeper.peek('component', COMPONENT)).toEqual(first);
+    const announced = a.events.refreshed.at(-1)!;
+    b.keeper.refreshed(announced.kind, announced.appid, announced.expiresAt);
+    expect(b.keeper.peek('component', COMPONENT)).toBeUndefined();
+    expect(await b.keeper.current('component', COMPONENT)).toEqual(second);
+    expect(b.wechat.calls).toEqual([]);
+  });
+
+  it('re-reads the database at most every few seconds, so a replica that missed an event stops serving a dropped token', async () => {
+    const clock = new FakeClock();
+    const a = refresherKit(db, { holder: 'replica-a', clock });
+    const b = refresherKit(db, { holder: 'replica-b', clock });
+    await b.keeper.current('app', APP);
+    await a.keeper.dropToken('app', APP);
+    await a.credentials.deleteApp(APP);
+    expect(b.keeper.peek('app', APP)).toBeDefined();
+    clock.advance(5_000);
+    expect(b.keeper.peek('app', APP)).toBeUndefined();
+    await expect(b.keeper.current('app', APP)).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
+  });
+
+  it('drops a token it drops or deletes at once and tells every replica (token.refreshed with expiresAt 0)', async () => {
+    await kit.keeper.current('authorizer', AUTHORIZER);
+    await kit.keeper.current('app', APP);
+    kit.events.refreshed.length = 0;
+    await kit.keeper.dropToken('authorizer', AUTHORIZER);
+    expect(kit.keeper.peek('authorizer', AUTHORIZER)).toBeUndefined();
+    await kit.credentials.deleteApp(APP);
+    await kit.keeper.deleteToken('app', APP);
+    expect(kit.keeper.peek('app', APP)).toBeUndefined();
+    expect(kit.events.refreshed).toEqual([
+      { kind: 'authorizer', appid: AUTHORIZER, expiresAt: 0 },
+      { kind: 'app', appid: APP, expiresAt: 0 },
+    ]);
+    await expect(kit.keeper.current('app', APP)).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
+  });
+
+  it('does not cache a token read before a drop that arrived while the read was running', async () => {
+    await kit.keeper.current('app', APP);
+    kit.keeper.forget('app', APP);
+    const original = kit.tokens.read.bind(kit.tokens);
+    kit.tokens.read = async (kind, appid) => {
+      const state = await original(kind, appid);
+      kit.keeper.refreshed('app', APP, 0); // heard while the database answered
+      return state;
+    };
+    await kit.keeper.current('app', APP);
+    kit.tokens.read = original;
+    expect(kit.keeper.peek('app', APP)).toBeUndefined();
+  });
+
+  it('does not cache a token minted for a credential deleted meanwhile', async () => {
+    kit.wechat.queue('stable_token', async () => {
+      await kit.credentials.deleteApp(APP);
+      await kit.tokens.delete('app', APP);
+      return { access_token: 'minted-for-a-deleted-app', expires_in: 7200 };
+    });
+    await kit.keeper.current('app', APP);
+    expect(kit.keeper.peek('app', APP)).toBeUndefined();
+  });
+});

@@ -11,6 +11,7 @@ import { TokenStateRepository, type TokenState } from '../persistence/token-stat
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { MintToken, notFound, type ComponentTokens } from './mint-token.js';
 import { SingleFlight } from './single-flight.js';
+import { TokenCache } from './token-cache.js';
 import { backoffMs, dueAt, isServable, servedUntil } from './token-timing.js';
 
 const RELAY_TOKEN_NOT_READY = 85113;
@@ -34,11 +35,17 @@ export type DueListener = (kind: CredentialKind, appid: string) => void;
  * across replicas a lease in the database makes one of them call WeChat while the others poll
  * the row for its result. The token is re-read after the lease is taken, because another replica
  * may have refreshed it meanwhile.
+ *
+ * The current token is also kept in memory (TokenCache) until it falls due; every change of a
+ * token in this process goes through here (or calls `forget`), and changes made elsewhere arrive
+ * as `token.refreshed` (see ProactiveRefresher), so the cache never outlives the database's token.
  */
 @Injectable()
 export class TokenKeeper {
   private readonly logger = new Logger('TokenKeeper');
   readonly #flights = new SingleFlight<TokenReply>();
+  readonly #loads = new SingleFlight<TokenReply>();
+  readonly #cache = new TokenCache();
   readonly #marginMs: number;
   readonly #leaseTtlMs: number;
   readonly #backoffMaxMs: number;
@@ -69,14 +76,58 @@ export class TokenKeeper {
     this.#dueListener = listener;
   }
 
-  /** A token valid now: the stored one, or a fresh one from WeChat when there is none. */
-  async current(kind: CredentialKind, appid: string): Promise<TokenReply> {
+  /** The cached token while it is fresh (not due, not expired): no database, no cipher, no promise. */
+  peek(kind: CredentialKind, appid: string): TokenReply | undefined {
+    return this.#cache.get(kind, appid, this.clock.now());
+  }
+
+  /** A token valid now: the cached one, else the stored one, else a fresh one from WeChat. */
+  current(kind: CredentialKind, appid: string): Promise<TokenReply> {
+    const cached = this.peek(kind, appid);
+    return cached !== undefined ? Promise.resolve(cached) : this.reload(kind, appid);
+  }
+
+  /** Like `current`, but from the database even while a token is cached (compare-and-refresh). */
+  reload(kind: CredentialKind, appid: string): Promise<TokenReply> {
+    // Concurrent misses share one read; a drop in between starts a new one.
+    const generation = this.#cache.generation(kind, appid);
+    return this.#loads.run(`${kind}:${appid}:${generation}`, () => this.#load(kind, appid, generation));
+  }
+
+  /** This process changed the token in the database behind the keeper's back: read it again. */
+  forget(kind: CredentialKind, appid: string): void {
+    this.#cache.drop(kind, appid);
+  }
+
+  /** `token.refreshed` heard (from any replica, this one included). */
+  refreshed(kind: CredentialKind, appid: string, expiresAt: number | undefined): void {
+    this.#cache.refreshed(kind, appid, expiresAt);
+  }
+
+  /**
+   * The credential has no token any more (unauthorized, moved to another component): the stored
+   * one is dropped here and every replica is told to stop serving it.
+   */
+  async dropToken(kind: CredentialKind, appid: string): Promise<void> {
+    await this.tokens.dropToken(kind, appid);
+    this.#cache.drop(kind, appid);
+    await this.events.tokenDropped(kind, appid);
+  }
+
+  /** The credential is deleted: its token row goes, and every replica stops serving the token. */
+  async deleteToken(kind: CredentialKind, appid: string): Promise<void> {
+    await this.tokens.delete(kind, appid);
+    this.#cache.drop(kind, appid);
+    await this.events.tokenDropped(kind, appid);
+  }
+
+  async #load(kind: CredentialKind, appid: string, generation: number): Promise<TokenReply> {
     const state = await this.tokens.read(kind, appid);
     const now = this.clock.now();
     if (state && isServable(state, now)) {
       const due = dueAt(kind, state, this.#marginMs);
       if (due !== undefined && due <= now) this.#dueListener?.(kind, appid);
-      return reply(kind, appid, state);
+      return this.#serve(kind, appid, state, now, generation);
     }
     return this.refresh(kind, appid, {});
   }
@@ -93,6 +144,8 @@ export class TokenKeeper {
   };
 
   async #refreshOnce(kind: CredentialKind, appid: string, opts: RefreshOptions): Promise<TokenReply> {
+    // Tokens read or stored from here on are cached only if no drop was heard meanwhile.
+    const generation = this.#cache.generation(kind, appid);
     const started = this.clock.now();
     const deadline = started + this.#leaseTtlMs + 5_000;
     // Only credentials that exist get a row (and so a lease): unknown subjects leave nothing behind.
@@ -110,7 +163,7 @@ export class TokenKeeper {
       const now = this.clock.now();
       if (await this.tokens.acquireLease(kind, appid, holder, now, this.#leaseTtlMs)) {
         try {
-          return await this.#refreshHoldingLease(kind, appid, opts);
+          return await this.#refreshHoldingLease(kind, appid, opts, generation);
         } finally {
           await this.tokens.releaseLease(kind, appid, holder).catch(() => undefined);
         }
@@ -118,7 +171,7 @@ export class TokenKeeper {
       // Another replica holds the lease: wait for what it stores (or for its lease to lapse).
       const state = await this.tokens.read(kind, appid);
       const polled = this.clock.now();
-      if (state && this.#acceptable(kind, state, opts, polled)) return reply(kind, appid, state);
+      if (state && this.#acceptable(kind, state, opts, polled)) return this.#serve(kind, appid, state, polled, generation);
       if (state?.failedAt !== undefined && state.failedAt >= started) return this.#fallback(kind, appid, state, polled);
       if (polled >= deadline) {
         if (state && isServable(state, polled) && !opts.replacing) return reply(kind, appid, state);
@@ -128,10 +181,10 @@ export class TokenKeeper {
     }
   }
 
-  async #refreshHoldingLease(kind: CredentialKind, appid: string, opts: RefreshOptions): Promise<TokenReply> {
+  async #refreshHoldingLease(kind: CredentialKind, appid: string, opts: RefreshOptions, generation: number): Promise<TokenReply> {
     const state = await this.tokens.read(kind, appid);
     const now = this.clock.now();
-    if (state && this.#acceptable(kind, state, opts, now)) return reply(kind, appid, state);
+    if (state && this.#acceptable(kind, state, opts, now)) return this.#serve(kind, appid, state, now, generation);
     if (state?.nextAttemptAt !== undefined && state.nextAttemptAt > now) return this.#fallback(kind, appid, state, now);
 
     let minted;
@@ -153,10 +206,27 @@ export class TokenKeeper {
       throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `authorizer ${appid} is no longer authorized`);
     }
     const expiresAt = servedUntil(minted.answeredAt, minted.expiresInS);
-    await this.tokens.saveToken(kind, appid, { token: minted.token, obtainedAt: minted.answeredAt, expiresAt });
+    const stored = { token: minted.token, obtainedAt: minted.answeredAt, expiresAt };
+    const saved = await this.tokens.saveToken(kind, appid, stored);
     this.metrics.refresh(kind, 'ok');
+    const fresh: TokenReply = { kind, appid, token: minted.token, expiresAt };
+    // A credential deleted meanwhile has no row to update: its token is answered once, never cached.
+    if (saved) this.#cache.put(fresh, this.#cachedUntil(kind, stored), this.clock.now(), generation);
     await this.events.tokenRefreshed(kind, appid, expiresAt);
-    return { kind, appid, token: minted.token, expiresAt };
+    return fresh;
+  }
+
+  /** Answers from a state just read from the database, and caches it while it is not due. */
+  #serve(kind: CredentialKind, appid: string, state: TokenState, now: number, generation: number): TokenReply {
+    const served = reply(kind, appid, state);
+    this.#cache.put(served, this.#cachedUntil(kind, state), now, generation);
+    return served;
+  }
+
+  /** A cached token is served until it falls due (the database path then schedules its refresh), never past its expiry. */
+  #cachedUntil(kind: CredentialKind, t: { obtainedAt?: number; expiresAt?: number }): number {
+    const expiresAt = t.expiresAt ?? 0;
+    return Math.min(dueAt(kind, t, this.#marginMs) ?? expiresAt, expiresAt);
   }
 
   /** Whether the stored token already is what this refresh is after (no WeChat call needed). */

@@ -32,7 +32,7 @@ export class TokensController {
   ) {}
 
   @MessagePattern(Subjects.token.getPattern)
-  get(@Ctx() ctx: NatsContext): Promise<TokenReply> {
+  get(@Ctx() ctx: NatsContext): TokenReply | Promise<TokenReply> {
     const { kind, appid } = credentialOf(ctx.getSubject());
     return this.getToken.run(kind, appid);
   }
