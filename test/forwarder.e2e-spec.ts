@@ -395,6 +395,7 @@ describe('bodies, sizes and timeouts (step 9)', () => {
     if (typeof outcome === 'number') expect(outcome).toBeLessThanOrEqual(MAX_BODY);
     else expect(outcome).toBeInstanceOf(Error);
     await agent.destroy();
+    await waitFor(() => forwarder.output().includes('"path":"/wxa/msg_sec_check","status":200,"reason":"RESPONSE_TOO_LARGE"'), { what: 'the cut call in the access log' });
     // The relay itself is fine afterwards.
     expect((await call(`${base}/wxa/msg_sec_check`)).status).toBe(200);
   });

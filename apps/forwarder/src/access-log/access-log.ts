@@ -18,21 +18,22 @@ export interface CallRecord {
   failover?: boolean;
 }
 
-const BATCH_LINES = 64;
+const BATCH_LINES = 128;
 const FLUSH_MS = 200;
 
 /**
  * One JSON line per call, in the service log's shape (`level`, `time`, `app`, `pid`, `context`),
- * written on the relay's hot path. Per-call logging through pino (with the platform logger's
- * redaction scan and one write per line) cost more CPU than relaying the call, so the line is
- * built directly — its fields are fixed, never secret, and only `from_appid` and the method need
- * escaping — and handed to the (asynchronous) destination in batches of BATCH_LINES, or every
- * FLUSH_MS: one write per batch instead of one per call.
+ * on the relay's hot path. Through pino (the platform logger's redaction scan, one write per line)
+ * it cost more CPU than relaying the call. Here a call only queues its record; every BATCH_LINES
+ * calls, or FLUSH_MS, the batch is serialised — fixed fields, never secret, only `from_appid` and
+ * the method need escaping — and written to stdout at once (synchronous for files and pipes on
+ * Linux, so nothing is lost at exit).
  */
 @Injectable()
 export class AccessLog implements OnApplicationShutdown {
-  private readonly destination = pino.destination({ dest: 1, sync: false });
-  private pending: string[] = [];
+  private pendingCalls: CallRecord[] = [];
+  private pendingMs: number[] = [];
+  private pendingAt: number[] = [];
   private readonly enabled: boolean;
   private readonly prefix: string;
   private readonly flusher = setInterval(() => this.flush(), FLUSH_MS).unref();
@@ -44,31 +45,44 @@ export class AccessLog implements OnApplicationShutdown {
 
   write(call: CallRecord, ms: number): void {
     if (!this.enabled) return;
-    let line = `{"level":"info","time":"${new Date().toISOString()}"${this.prefix},"seqid":"${call.seqid}","via":"${call.via}","method":${JSON.stringify(call.method)},"path":${JSON.stringify(call.path)}`;
-    if (call.fromAppid !== undefined) line += `,"fromAppid":${JSON.stringify(call.fromAppid)}`;
-    line += `,"status":${call.status}`;
-    if (call.reason !== undefined) line += `,"reason":"${call.reason}"`;
-    if (call.errcode !== undefined) line += `,"errcode":${call.errcode}`;
-    if (call.retried) line += ',"retried":true';
-    if (call.failover) line += ',"failover":true';
-    this.pending.push(`${line},"ms":${Math.round(ms * 10) / 10},"msg":"call"}\n`);
-    if (this.pending.length >= BATCH_LINES) this.flush();
+    this.pendingCalls.push(call);
+    this.pendingMs.push(ms);
+    this.pendingAt.push(Date.now());
+    if (this.pendingCalls.length >= BATCH_LINES) this.flush();
   }
 
+  /** Serialises the batch in one go (the hot path only keeps a reference to each call). */
   private flush(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending.join('');
-    this.pending = [];
-    this.destination.write(batch);
+    const calls = this.pendingCalls;
+    if (calls.length === 0) return;
+    const ms = this.pendingMs;
+    const at = this.pendingAt;
+    this.pendingCalls = [];
+    this.pendingMs = [];
+    this.pendingAt = [];
+    let batch = '';
+    let lastAt = -1;
+    let time = '';
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i]!;
+      if (at[i] !== lastAt) {
+        lastAt = at[i]!;
+        time = new Date(lastAt).toISOString();
+      }
+      batch += `{"level":"info","time":"${time}"${this.prefix},"seqid":"${call.seqid}","via":"${call.via}","method":${JSON.stringify(call.method)},"path":${JSON.stringify(call.path)}`;
+      if (call.fromAppid !== undefined) batch += `,"fromAppid":${JSON.stringify(call.fromAppid)}`;
+      batch += `,"status":${call.status}`;
+      if (call.reason !== undefined) batch += `,"reason":"${call.reason}"`;
+      if (call.errcode !== undefined) batch += `,"errcode":${call.errcode}`;
+      if (call.retried) batch += ',"retried":true';
+      if (call.failover) batch += ',"failover":true';
+      batch += `,"ms":${Math.round(ms[i]! * 10) / 10},"msg":"call"}\n`;
+    }
+    process.stdout.write(batch);
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.flusher);
     this.flush();
-    try {
-      this.destination.flushSync();
-    } catch {
-      // stdout is gone or busy; nothing more can be written anyway.
-    }
   }
 }

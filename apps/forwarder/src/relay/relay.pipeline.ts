@@ -59,6 +59,8 @@ export class RelayPipeline {
     this.inFlight++;
     res.once('close', () => {
       if (!res.writableFinished) call.exchange?.abort(CALLER_GONE);
+      // The access log keeps the record until its batch is written; not the exchange behind it.
+      call.exchange = undefined;
       if (call.status === 0 && res.headersSent) call.status = res.statusCode;
       this.metrics.call(call.status, call.reason);
       this.accessLog.write(call, performance.now() - started);
@@ -133,7 +135,7 @@ export class RelayPipeline {
       headers: upstreamRequestHeaders(req.rawHeaders, { host: '', peer: peerAddress(req.socket.remoteAddress), keepContentLength: body instanceof StreamedBody }),
       body,
     };
-    const sink: ExchangeSink = { res, seqid: call.seqid, maxBody: this.maxBody };
+    const sink: ExchangeSink = { res, seqid: call.seqid, maxBody: this.maxBody, onCut: () => (call.reason = Reason.RESPONSE_TOO_LARGE) };
     const answer = await this.send(res, call, request, sink);
     if (!answer || answer.kind === 'streamed') return;
     call.errcode = answer.errcode;

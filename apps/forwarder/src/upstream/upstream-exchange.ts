@@ -9,6 +9,8 @@ export interface ExchangeSink {
   seqid: string;
   /** MAX_BODY_BYTES for the response. */
   maxBody: number;
+  /** Called when a streamed answer is cut for growing past `maxBody`. */
+  onCut?: () => void;
 }
 
 /** A small JSON answer read whole (so step 10 can see its errcode), not yet sent to the caller. */
@@ -148,6 +150,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.size += chunk.length;
     if (this.declaredLength === undefined && this.size > this.sink.maxBody) {
       // Step 9: a chunked answer past the limit is cut; the caller sees a truncated body.
+      this.sink.onCut?.();
       this.abort(new ResponseTooLargeError(this.size, this.sink.maxBody));
       return false;
     }
