@@ -85,4 +85,13 @@ describe('UpstreamExchange', () => {
     const { ex } = exchange(1024, 20);
     await expect(ex.answer).rejects.toBeInstanceOf(UpstreamTimeoutError);
   });
+
+  it('rejects, without answering, when Node refuses one of the headers', async () => {
+    const { ex, res } = exchange();
+    res.writeHead = () => {
+      throw Object.assign(new Error('Invalid character in header content'), { code: 'ERR_INVALID_CHAR' });
+    };
+    ex.onHeaders(200, raw('Content-Type', 'image/png'), () => undefined);
+    await expect(ex.answer).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
+  });
 });

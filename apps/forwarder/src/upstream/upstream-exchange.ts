@@ -143,8 +143,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     if (this.mode === 'buffering') {
       this.chunks.push(chunk);
       this.size += chunk.length;
-      if (this.size > INSPECT_LIMIT) this.startStreaming();
-      return this.mode === 'buffering' || !this.sink.res.writableNeedDrain || this.waitForDrain();
+      if (this.size <= INSPECT_LIMIT) return true;
+      return this.startStreaming() && (!this.sink.res.writableNeedDrain || this.waitForDrain());
     }
     if (this.mode !== 'streaming' || this.sink.res.destroyed) return false;
     this.size += chunk.length;
@@ -183,15 +183,25 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.reject(this.failure ?? err);
   }
 
-  private startStreaming(): void {
+  /** Sends the head (and what was buffered) to the caller; false when Node refused the head. */
+  private startStreaming(): boolean {
     const res = this.sink.res;
-    this.mode = 'streaming';
     if (!res.destroyed) {
-      res.writeHead(this.statusCode, this.headers);
+      try {
+        res.writeHead(this.statusCode, this.headers);
+      } catch (err) {
+        // A header Node refuses to send (e.g. control bytes in a value): nothing went out yet.
+        this.mode = 'done';
+        this.reject(err as Error);
+        this.abortRequest?.(err as Error);
+        return false;
+      }
       for (const chunk of this.chunks) res.write(chunk);
     }
+    this.mode = 'streaming';
     this.chunks = [];
     this.resolve({ kind: 'streamed', statusCode: this.statusCode });
+    return true;
   }
 
   private waitForDrain(): false {
