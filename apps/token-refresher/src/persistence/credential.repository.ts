@@ -153,19 +153,7 @@ export class CredentialRepository {
 
   /** Writes the whole authorization (insert or replace). */
   async saveAuthorizer(a: Authorizer, now: number): Promise<void> {
-    await this.#authorizers.upsert(
-      {
-        appid: a.appid,
-        componentAppid: a.componentAppid,
-        refreshToken: this.box.sealOptional(a.refreshToken, `authorizer:${a.appid}:refresh_token`),
-        status: a.status,
-        funcScopes: JSON.stringify(a.funcScopes),
-        changedAt: a.changedAt,
-        codeHash: a.codeHash ?? null,
-        updatedAt: now,
-      },
-      ['appid'],
-    );
+    await this.#authorizers.upsert({ appid: a.appid, ...this.#authorizerValues(a, now) }, ['appid']);
   }
 
   /**
@@ -173,15 +161,7 @@ export class CredentialRepository {
    * replicas processing an authorization and its revocation at once cannot let the older win.
    */
   async saveAuthorizerUnlessNewer(a: Authorizer, now: number): Promise<boolean> {
-    const values = {
-      componentAppid: a.componentAppid,
-      refreshToken: this.box.sealOptional(a.refreshToken, `authorizer:${a.appid}:refresh_token`),
-      status: a.status,
-      funcScopes: JSON.stringify(a.funcScopes),
-      changedAt: a.changedAt,
-      codeHash: a.codeHash ?? null,
-      updatedAt: now,
-    };
+    const values = this.#authorizerValues(a, now);
     const updated = await this.#authorizers
       .createQueryBuilder()
       .update()
@@ -205,6 +185,19 @@ export class CredentialRepository {
   async deleteAuthorizer(appid: string): Promise<boolean> {
     const result = await this.#authorizers.delete({ appid });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** The row of an authorization, its refresh token sealed (everything but the key). */
+  #authorizerValues(a: Authorizer, now: number) {
+    return {
+      componentAppid: a.componentAppid,
+      refreshToken: this.box.sealOptional(a.refreshToken, `authorizer:${a.appid}:refresh_token`),
+      status: a.status,
+      funcScopes: JSON.stringify(a.funcScopes),
+      changedAt: a.changedAt,
+      codeHash: a.codeHash ?? null,
+      updatedAt: now,
+    };
   }
 
   #openComponent(row: ComponentEntity): Component {
