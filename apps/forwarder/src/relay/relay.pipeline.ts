@@ -57,7 +57,8 @@ export class RelayPipeline {
     const call: Call = { seqid: newSeqid(), via, method: req.method ?? '', path: '', status: 0 };
     const started = performance.now();
     this.inFlight++;
-    res.once('close', () => {
+    // 'close' fires once per response: `on` spares the once-wrapper a call would allocate.
+    res.on('close', () => {
       if (!res.writableFinished) call.exchange?.abort(CALLER_GONE);
       // The access log keeps the record until its batch is written; not the exchange behind it.
       call.exchange = undefined;

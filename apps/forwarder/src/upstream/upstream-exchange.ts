@@ -64,6 +64,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private abortRequest?: (err?: Error) => void;
   private pendingAbort?: Error;
   private readonly timer: NodeJS.Timeout;
+  /** `performance.now()` when the request was handed to undici. */
+  readonly started = performance.now();
   private mode: 'waiting' | 'buffering' | 'streaming' | 'done' = 'waiting';
   private statusCode = 0;
   private headers: string[] = [];
@@ -78,7 +80,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   constructor(
     private readonly sink: ExchangeSink,
     timeoutMs: number,
-    private readonly onAnswered: () => void,
+    private readonly onAnswered: (exchange: UpstreamExchange) => void,
   ) {
     this.answer = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -103,28 +105,27 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true;
     clearTimeout(this.timer);
-    this.onAnswered();
+    this.onAnswered(this);
     this.statusCode = statusCode;
     this.resumeUpstream = resume;
+    // One pass straight into the answer's header list; the rare `Connection`-named headers are
+    // filtered out afterwards (the `Connection` field may come after the fields it names).
     let named: ReadonlySet<string> | undefined;
     let json = false;
-    const names: string[] = [];
-    const values: string[] = [];
+    let headers = this.headers;
     for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toString('latin1');
-      const lower = name.toLowerCase();
+      const lower = rawHeaders[i]!.toString('latin1').toLowerCase();
       const value = rawHeaders[i + 1]!.toString('latin1');
       if (lower === 'connection') named = connectionNamed(value);
       else if (lower === CONTENT_LENGTH) this.declaredLength = Number(value);
       else if (lower === 'content-type') json = value.includes('json') || value.startsWith('text/plain');
-      names.push(lower);
-      values.push(value);
+      if (HOP_BY_HOP.has(lower) || lower === 'x-openapi-seqid') continue;
+      headers.push(lower, value);
     }
-    const headers = this.headers;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      if (HOP_BY_HOP.has(name) || name === 'x-openapi-seqid' || named?.has(name)) continue;
-      headers.push(name, values[i]!);
+    if (named !== undefined) {
+      const kept: string[] = [];
+      for (let i = 0; i < headers.length; i += 2) if (!named.has(headers[i]!)) kept.push(headers[i]!, headers[i + 1]!);
+      headers = this.headers = kept;
     }
     headers.push('x-openapi-seqid', this.sink.seqid);
     if (this.declaredLength !== undefined && this.declaredLength > this.sink.maxBody) {

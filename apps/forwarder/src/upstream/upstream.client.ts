@@ -60,6 +60,8 @@ export class UpstreamClient implements OnApplicationShutdown {
   private readonly origins: UpstreamOrigin[];
   private readonly timeoutMs: number;
   private primaryDownUntil = 0;
+  /** One callback for every exchange (no closure per call). */
+  private readonly answered = (exchange: UpstreamExchange): void => this.metrics.upstreamAnswered((performance.now() - exchange.started) / 1000);
 
   constructor(
     @Inject(APP_CONFIG) config: ForwarderConfig,
@@ -78,7 +80,7 @@ export class UpstreamClient implements OnApplicationShutdown {
    */
   async send(request: UpstreamRequest, sink: ExchangeSink, holder: ExchangeHolder): Promise<{ answer: UpstreamAnswer; failover: boolean }> {
     const order = this.origins.length > 1 && Date.now() < this.primaryDownUntil ? [this.origins[1]!, this.origins[0]!] : this.origins;
-    const failures: string[] = [];
+    let failures: string[] | undefined;
     for (let i = 0; i < order.length; i++) {
       const target = order[i]!;
       if (i > 0) {
@@ -86,20 +88,19 @@ export class UpstreamClient implements OnApplicationShutdown {
         this.metrics.failovers.inc();
       }
       request.headers[1] = target.host;
-      const started = performance.now();
-      const exchange = new UpstreamExchange(sink, this.timeoutMs, () => this.metrics.upstreamAnswered((performance.now() - started) / 1000));
+      const exchange = new UpstreamExchange(sink, this.timeoutMs, this.answered);
       holder.exchange = exchange;
       target.pool.dispatch({ method: request.method, path: request.path, headers: request.headers, body: request.body as Buffer | undefined }, exchange);
       try {
         return { answer: await exchange.answer, failover: target.label === 'backup' };
       } catch (err) {
-        this.metrics.upstreamFailed((performance.now() - started) / 1000);
+        this.metrics.upstreamFailed((performance.now() - exchange.started) / 1000);
         if (!isConnectFailure(err)) throw err;
         if (target.label === 'primary') this.primaryDownUntil = Date.now() + PRIMARY_BACKOFF_MS;
-        failures.push(`${target.label}: ${describe(err)}`);
+        (failures ??= []).push(`${target.label}: ${describe(err)}`);
       }
     }
-    throw new UpstreamUnreachableError(`WeChat unreachable (${failures.join('; ')})`);
+    throw new UpstreamUnreachableError(`WeChat unreachable (${(failures ?? []).join('; ')})`);
   }
 
   async onApplicationShutdown(): Promise<void> {
