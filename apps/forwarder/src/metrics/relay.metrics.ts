@@ -2,26 +2,56 @@ import { Injectable } from '@nestjs/common';
 import { Metrics } from '@wxgate/platform';
 import { Counter, Histogram } from 'prom-client';
 
-/** The forwarder's Prometheus metrics; labelled children are cached so a call costs a map lookup. */
+/**
+ * A per-call count kept as a plain number and added to its prom-client counter when the registry
+ * is read: prom-client's `inc()` hashes the labels and allocates on every call.
+ */
+export class PendingCount {
+  n = 0;
+  constructor(readonly labels: readonly string[]) {}
+  inc(): void {
+    this.n++;
+  }
+}
+
+function flush(counter: Counter<string>, counts: Iterable<PendingCount>): void {
+  for (const count of counts) {
+    if (count.n === 0) continue;
+    counter.labels(...count.labels).inc(count.n);
+    count.n = 0;
+  }
+}
+
+/** The forwarder's Prometheus metrics; the per-call counts cost a map lookup and an increment. */
 @Injectable()
 export class RelayMetrics {
   private readonly calls: Counter<'status' | 'reason'>;
-  private readonly callChildren = new Map<string, Counter.Internal>();
+  private readonly callCounts = new Map<string, PendingCount>();
   private readonly upstreamLatency: Histogram<'outcome'>;
   private readonly cacheLookups: Counter<'cache' | 'result'>;
   private readonly natsRequests: Counter<'subject' | 'outcome'>;
   readonly tokenRetries: Counter;
   readonly tokenInvalidations: Counter;
   readonly failovers: Counter;
-  readonly policyHit: Counter.Internal;
-  readonly policyMiss: Counter.Internal;
-  readonly tokenHit: Counter.Internal;
-  readonly tokenMiss: Counter.Internal;
+  readonly policyHit = new PendingCount(['policy', 'hit']);
+  readonly policyMiss = new PendingCount(['policy', 'miss']);
+  readonly tokenHit = new PendingCount(['token', 'hit']);
+  readonly tokenMiss = new PendingCount(['token', 'miss']);
   private readonly latencyAnswered: Histogram.Internal<'outcome'>;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
-    this.calls = new Counter({ name: 'wxgate_forwarder_calls_total', help: 'Relayed calls by HTTP status and wxgate reason ("" = answered by WeChat)', labelNames: ['status', 'reason'], registers });
+    const callCounts = this.callCounts;
+    const lookups = [this.policyHit, this.policyMiss, this.tokenHit, this.tokenMiss];
+    this.calls = new Counter({
+      name: 'wxgate_forwarder_calls_total',
+      help: 'Relayed calls by HTTP status and wxgate reason ("" = answered by WeChat)',
+      labelNames: ['status', 'reason'],
+      registers,
+      collect() {
+        flush(this, callCounts.values());
+      },
+    });
     this.upstreamLatency = new Histogram({
       name: 'wxgate_forwarder_upstream_seconds',
       help: 'Time from sending a request upstream to its response headers',
@@ -29,26 +59,30 @@ export class RelayMetrics {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.cacheLookups = new Counter({ name: 'wxgate_forwarder_cache_lookups_total', help: 'Policy-decision and token cache lookups', labelNames: ['cache', 'result'], registers });
+    this.cacheLookups = new Counter({
+      name: 'wxgate_forwarder_cache_lookups_total',
+      help: 'Policy-decision and token cache lookups',
+      labelNames: ['cache', 'result'],
+      registers,
+      collect() {
+        flush(this, lookups);
+      },
+    });
     this.natsRequests = new Counter({ name: 'wxgate_forwarder_nats_requests_total', help: 'NATS requests made by the forwarder (zero on a warm call)', labelNames: ['subject', 'outcome'], registers });
     this.tokenRetries = new Counter({ name: 'wxgate_forwarder_token_retries_total', help: 'Calls retried with a fresh token after WeChat rejected the injected one', registers });
     this.tokenInvalidations = new Counter({ name: 'wxgate_forwarder_token_invalidations_total', help: 'Injected tokens WeChat rejected (40001/40014/42001)', registers });
     this.failovers = new Counter({ name: 'wxgate_forwarder_failovers_total', help: 'Calls sent to the backup host after a connection failure', registers });
-    this.policyHit = this.cacheLookups.labels('policy', 'hit');
-    this.policyMiss = this.cacheLookups.labels('policy', 'miss');
-    this.tokenHit = this.cacheLookups.labels('token', 'hit');
-    this.tokenMiss = this.cacheLookups.labels('token', 'miss');
     this.latencyAnswered = this.upstreamLatency.labels('answered');
   }
 
   call(status: number, reason: string | undefined): void {
     const key = reason ? `${status} ${reason}` : String(status);
-    let child = this.callChildren.get(key);
-    if (!child) {
-      child = this.calls.labels(String(status), reason ?? '');
-      this.callChildren.set(key, child);
+    let count = this.callCounts.get(key);
+    if (!count) {
+      count = new PendingCount([String(status), reason ?? '']);
+      this.callCounts.set(key, count);
     }
-    child.inc();
+    count.inc();
   }
 
   upstreamAnswered(seconds: number): void {
