@@ -92,6 +92,8 @@ describe('configuration is validated before anything connects', () => {
     ['forwarder', { MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES'],
     ['forwarder', { WECHAT_API_BASE: 'ftp://x' }, 'WECHAT_API_BASE'],
     ['policy', { DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL'],
+    ['policy', { DATABASE_URL: 'mysql://wxgate:hunter2@db/x' }, 'DATABASE_URL'],
+    ['policy', { NATS_URL: 'http://wxgate:hunter2@127.0.0.1:4222' }, 'NATS_URL'],
     ['policy', { NATS_URL: 'http://127.0.0.1:4222' }, 'NATS_URL'],
     ['policy', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     ['token-refresher', { WXGATE_MASTER_KEY: 'c2hvcnQ=' }, 'WXGATE_MASTER_KEY'],
@@ -105,5 +107,6 @@ describe('configuration is validated before anything connects', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(variable);
     expect(lines[0]).not.toContain('c2hvcnQ=');
+    expect(lines[0]).not.toContain('hunter2');
   });
 });

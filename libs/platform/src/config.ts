@@ -17,7 +17,13 @@ export function loadConfig<S extends z.ZodType>(
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const variable = String(issue.path[0] ?? 'environment');
-  const shown = typeof env[variable] === 'string' && !/PASS|TOKEN|KEY|SECRET|CREDS/.test(variable) ? ` (got ${JSON.stringify(env[variable])})` : '';
+  // Echo the bad value to help, but never a secret: not for secret-named variables, and with any
+  // URL userinfo (postgres://user:password@…, nats://user:pass@…) masked.
+  const raw = env[variable];
+  const shown =
+    typeof raw === 'string' && !/PASS|TOKEN|KEY|SECRET|CREDS/.test(variable)
+      ? ` (got ${JSON.stringify(raw.replace(/\/\/[^@/\s]*@/g, '//***@'))})`
+      : '';
   process.stderr.write(`wxgate ${app}: invalid configuration: ${variable} ${issue.message}${shown}\n`);
   process.exit(78);
 }
