@@ -18,6 +18,10 @@ export const Reason = {
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
+  /** The environment may not use that WeChat Pay merchant (or none / several are bound and none was named). */
+  MERCHANT_NOT_BOUND: 'MERCHANT_NOT_BOUND',
+  /** A WeChat Pay 2xx answer whose signature does not verify with the merchant's WeChat Pay keys: treated as forged. */
+  UPSTREAM_SIGNATURE_INVALID: 'UPSTREAM_SIGNATURE_INVALID',
   /** Not in SPEC: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -40,6 +44,8 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 85112,
   UPSTREAM_TIMEOUT: 85112,
   UPSTREAM_UNREACHABLE: 85112,
+  MERCHANT_NOT_BOUND: 48001,
+  UPSTREAM_SIGNATURE_INVALID: 85112,
   INTERNAL: -1,
 };
 
@@ -60,5 +66,7 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNREACHABLE: 502,
+  MERCHANT_NOT_BOUND: 403,
+  UPSTREAM_SIGNATURE_INVALID: 502,
   INTERNAL: 500,
 };
