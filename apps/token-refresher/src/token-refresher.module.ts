@@ -9,6 +9,7 @@ import { CallbackModule } from './callback/callback.module.js';
 import { APP, type RefresherConfig } from './config.js';
 import { ComponentCallbackKeys } from './credentials/component-callback-keys.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
+import { PayModule } from './pay/pay.module.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
 import { REFRESHER_ENTITIES, REFRESHER_MIGRATIONS } from './persistence/persistence.js';
 import { TicketsModule } from './tickets/tickets.module.js';
@@ -29,6 +30,7 @@ export class TokenRefresherModule {
         TicketsModule,
         AuthorizationsModule,
         CredentialsModule,
+        PayModule,
         CallbackModule.forRoot({
           port: config.CALLBACK_PORT,
           imports: [CredentialsModule],

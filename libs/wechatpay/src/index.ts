@@ -6,3 +6,4 @@ export * from './jsapi.js';
 export * from './keys.js';
 export * from './resource-crypto.js';
 export * from './signature.js';
+export * from './api-client.js';

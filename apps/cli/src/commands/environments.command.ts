@@ -18,7 +18,7 @@ type OwnerKind = 'component' | 'app';
 /** Without `--kind`, the owner's kind is what the token-refresher knows it as. */
 async function ownerKind(cli: CliContext, ownerAppid: string): Promise<OwnerKind> {
   const known = await cli.session().request<CredentialListItem[]>(Subjects.admin.credentialsList, {});
-  const kinds = new Set(known.filter((c) => c.appid === ownerAppid && c.kind !== 'authorizer').map((c) => c.kind as OwnerKind));
+  const kinds = new Set(known.filter((c) => c.appid === ownerAppid && (c.kind as string) !== 'merchant' && c.kind !== 'authorizer').map((c) => c.kind as OwnerKind));
   if (kinds.size === 1) return [...kinds][0]!;
   throw usage(`${ownerAppid} is ${kinds.size ? 'both a component and an app' : 'not a known component or app'}: say --kind component or --kind app`);
 }
