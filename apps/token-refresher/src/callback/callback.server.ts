@@ -4,12 +4,14 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Metrics } from '@wxgate/platform';
 import { Counter, Histogram } from 'prom-client';
+import { CALLBACK_ROUTES, type CallbackRoute } from './callback-routes.js';
 import { MAX_CALLBACK_BODY_BYTES, ReceiveCallback, type CallbackResult } from './receive-callback.js';
 
 export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
@@ -24,11 +26,11 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** How long shutdown waits for in-flight pushes before cutting connections. */
 const DRAIN_MS = 2_000;
 
-class BodyTooLarge extends Error {}
-class ClientGone extends Error {}
+export class BodyTooLarge extends Error {}
+export class ClientGone extends Error {}
 
 /** Reads the body up to `max` bytes and stops reading there. */
-function readCapped(req: IncomingMessage, max: number): Promise<string> {
+export function readCapped(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -67,6 +69,7 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
     @Inject(CALLBACK_OPTIONS) private readonly options: CallbackOptions,
     @Inject(ReceiveCallback) private readonly receive: ReceiveCallback,
     @Inject(Metrics) metrics: Metrics,
+    @Optional() @Inject(CALLBACK_ROUTES) private readonly routes: CallbackRoute[] = [],
   ) {
     this.requests = new Counter({
       name: 'wxgate_callback_requests_total',
@@ -140,6 +143,8 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
       this.duration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     };
     const url = new URL(req.url ?? '/', 'http://callback');
+    const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
+    if (route) return route.handle(req, res);
     if (url.pathname !== CALLBACK_PATH) {
       this.reply(res, 404, 'not found');
       return done('not_found');
