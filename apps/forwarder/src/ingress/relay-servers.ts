@@ -11,7 +11,7 @@ import { RelayMetrics } from '../metrics/relay.metrics.js';
 import { rawErrorResponse } from '../relay/relay-error.js';
 import { RelayPipeline } from '../relay/relay.pipeline.js';
 import { newSeqid } from '../relay/seqid.js';
-import { isWechatApiHost } from './wechat-hosts.js';
+import { isRelayHost } from './wechat-hosts.js';
 
 /** SIGTERM budget is 10 s overall; in-flight calls get most of it. */
 const DRAIN_MS = 7_000;
@@ -80,7 +80,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     const colon = authority.lastIndexOf(':');
     const host = colon === -1 ? authority : authority.slice(0, colon);
     const port = colon === -1 ? '' : authority.slice(colon + 1);
-    if (!isWechatApiHost(host) || port !== '443' || !this.https) {
+    if (!isRelayHost(host) || port !== '443' || !this.https) {
       this.refused(seqid, 'CONNECT', authority.slice(0, 255), 403, Reason.HOST_NOT_ALLOWED);
       answerAndClose(socket, rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443, not ${JSON.stringify(authority.slice(0, 255))}`));
       return;
