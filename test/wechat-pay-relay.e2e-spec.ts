@@ -4,15 +4,16 @@
  * and relays only answers whose signature verifies; notifications land on JetStream. Real
  * processes, NATS, SQLite files and sockets.
  */
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { EVENTS_STREAM, Subjects } from '@wxgate/contracts';
 import { verifySha256Rsa } from '@wxgate/wechatpay';
-import { freePort, waitFor } from './support/harness.js';
+import { freePort, ROOT, tempDir, waitFor } from './support/harness.js';
 import { putEnv, SYSTEM, startWxgateSystem, type WxgateSystem } from './support/wxgate-system.js';
 
 const MCHID = '1900009191';
@@ -137,6 +138,36 @@ describe('WeChat Pay through the forwarder', () => {
     expect(await pay('GET', '/v3/pay//x')).toMatchObject({ status: 400 });
     const own = await pay('GET', `/v3/merchant/fund/balance/BASIC`, undefined, { authorization: 'WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="n",signature="s",timestamp="1",serial_no="x"' });
     expect(own).toMatchObject({ status: 401, json: { code: 'SIGN_ERROR' } });
+  });
+
+  it('manages merchants with the CLI: add (APIv3 key from stdin), list, bind, check --pay, unbind, rm', async () => {
+    const cli = (args: string[], stdin = '') =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.join(ROOT, 'bin/wxgate.js'), ...args], { env: { PATH: process.env.PATH, NATS_URL: system.nats.url }, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.stdin.end(stdin);
+        child.once('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const dir = tempDir('wxgate-pay-cli-');
+    const keyFile = path.join(dir.path, 'apiclient_key.pem');
+    const pubFile = path.join(dir.path, 'pub_key.pem');
+    writeFileSync(keyFile, PRIVATE_KEY);
+    writeFileSync(pubFile, system.sandbox.state.pay.keys.publicKeyPem);
+    const id = system.sandbox.state.pay.keys.publicKeyId;
+    expect(await cli(['merchant', 'add', '1900000077', '--serial-no', SERIAL, '--key-file', keyFile, '--public-key-id', id, '--public-key-file', pubFile], `${API_V3_KEY}\n`)).toMatchObject({ code: 0 });
+    const list = await cli(['--json', 'merchant', 'list']);
+    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining([{ kind: 'merchant', mchid: '1900000077', status: 'ok', mode: 'public_key' }]));
+    expect((await cli(['merchant', 'bind', 'shop', '1900000077'])).code).toBe(0);
+    expect((await cli(['check', 'shop', '/v3/pay/transactions/jsapi', '--pay'])).code).toBe(1);
+    const named = await cli(['check', 'shop', '/v3/pay/transactions/out-trade-no/T-1', '--pay', '--from-mchid', '1900000077']);
+    expect(named).toMatchObject({ code: 0, stdout: expect.stringContaining('merchant 1900000077') });
+    expect((await cli(['merchant', 'unbind', 'shop', '1900000077'])).code).toBe(0);
+    expect((await cli(['merchant', 'rm', '1900000077'])).code).toBe(0);
+    expect((await cli(['merchant', 'rm', '1900000077'])).code).toBe(1);
+    dir.remove();
   });
 
   it('keeps the merchant key and APIv3 key out of every log, reply, metric and database file', async () => {
