@@ -69,7 +69,7 @@ describe('WeChat Pay through the forwarder', () => {
       paths: ['/v3/pay/transactions/jsapi', '/v3/pay/transactions/out-trade-no/{out_trade_no}', '/v3/pay/transactions/id/{transaction_id}', '/v3/refund/domestic/refunds'],
     });
     expect(await system.req(Subjects.admin.merchantBind, { envId: 'shop', mchid: MCHID })).toEqual({ ok: true });
-    forwarder = await system.startForwarder({ ENV_ID: 'shop', WECHATPAY_API_BASE: system.sandbox.url, WECHATPAY_API_BACKUP: '' });
+    forwarder = await system.startForwarder({ ENV_ID: 'shop' });
   }, 90_000);
 
   afterAll(() => system?.stop());
@@ -168,6 +168,27 @@ describe('WeChat Pay through the forwarder', () => {
     expect((await cli(['merchant', 'rm', '1900000077'])).code).toBe(0);
     expect((await cli(['merchant', 'rm', '1900000077'])).code).toBe(1);
     dir.remove();
+  });
+
+  it('verifies a certificate-mode merchant across a platform certificate rotation (unknown serial → keys refetched once)', async () => {
+    const CERT_MCHID = '1900009193';
+    await sandboxAdmin('pay/merchants', { mchid: CERT_MCHID, serialNo: SERIAL, publicKey: merchant.publicKey.export({ type: 'spki', format: 'pem' }).toString(), apiV3Key: API_V3_KEY, mode: 'certificate' });
+    expect(await system.req(Subjects.admin.merchantPut, { mchid: CERT_MCHID, serialNo: SERIAL, privateKey: PRIVATE_KEY, apiV3Key: API_V3_KEY })).toEqual({ ok: true });
+    expect(await system.req(Subjects.admin.merchantBind, { envId: 'shop', mchid: CERT_MCHID })).toEqual({ ok: true });
+    const created = await waitFor(
+      async () => {
+        const r = await pay('POST', `/v3/pay/transactions/jsapi?from_mchid=${CERT_MCHID}`, { ...order('T-cert-1'), mchid: CERT_MCHID });
+        return r.status === 200 ? r : undefined;
+      },
+      { what: 'the binding to reach the forwarder' },
+    );
+    const before = created.headers['wechatpay-serial'];
+    const rotated = await system.sandbox.state.pay.keys.rotate(true);
+    expect(rotated.serialNo).not.toBe(before);
+    const after = await pay('GET', `/v3/pay/transactions/out-trade-no/T-cert-1?mchid=${CERT_MCHID}&from_mchid=${CERT_MCHID}`);
+    expect(after.status).toBe(200);
+    expect(after.headers['wechatpay-serial']).toBe(rotated.serialNo);
+    expect(await system.req(Subjects.admin.merchantUnbind, { envId: 'shop', mchid: CERT_MCHID })).toEqual({ ok: true });
   });
 
   it('keeps the merchant key and APIv3 key out of every log, reply, metric and database file', async () => {
