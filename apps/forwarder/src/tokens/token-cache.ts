@@ -36,6 +36,8 @@ const REFRESHED_PREFIX = Subjects.events.tokenRefreshed('app', 'x').slice(0, -'a
 export class TokenCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('TokenCache');
   private readonly entries = new Map<string, CachedToken>();
+  /** The same entries by token: a caller-supplied token is recognised as one wxgate issued. */
+  private readonly byToken = new Map<string, CachedToken>();
   private readonly filling = new Map<string, Promise<CachedToken>>();
   private readonly invalidating = new Map<string, Promise<CachedToken>>();
   private subscription?: Subscription;
@@ -92,7 +94,7 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
     if (current && current.token !== rejected && this.now() < current.expiresAt) return Promise.resolve(current);
     let pending = this.invalidating.get(key);
     if (!pending) {
-      if (current?.token === rejected) this.entries.delete(key);
+      if (current?.token === rejected) this.drop(key);
       pending = this.source
         .invalidateToken(kind, appid, rejected)
         .then((reply) => this.store(key, kind, appid, reply), (err: unknown) => Promise.reject(unavailable(err)))
@@ -102,13 +104,31 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
     return pending;
   }
 
+  /** A token the refresher issued to a caller (a token endpoint's answer): cached like a fill. */
+  remember(reply: TokenReply): CachedToken {
+    return this.store(tokenKey(reply.kind, reply.appid), reply.kind, reply.appid, reply);
+  }
+
+  /** The credential whose current token this is, when this cache holds it (still valid). */
+  ownerOf(token: string): CachedToken | undefined {
+    const entry = this.byToken.get(token);
+    return entry !== undefined && this.now() < entry.expiresAt ? entry : undefined;
+  }
+
   /** `token.refreshed`: the entry is stale unless it already is the announced token. */
   refreshed(key: string, expiresAt: number | undefined): void {
     const entry = this.entries.get(key);
     if (entry && (expiresAt === undefined || entry.expiresAt !== expiresAt)) {
-      this.entries.delete(key);
+      this.drop(key);
       this.logger.debug(`token of ${key} refreshed elsewhere; dropped from the cache`);
     }
+  }
+
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    if (this.byToken.get(entry.token) === entry) this.byToken.delete(entry.token);
   }
 
   private store(key: string, kind: CredentialKind, appid: string, reply: TokenReply): CachedToken {
@@ -116,8 +136,11 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
       throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered no token for ${key}`);
     }
     const entry: CachedToken = { kind, appid, token: reply.token, encoded: encodeURIComponent(reply.token), expiresAt: reply.expiresAt };
-    if (this.now() < entry.expiresAt) this.entries.set(key, entry);
-    else throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered an expired token for ${key}`);
+    if (this.now() < entry.expiresAt) {
+      this.drop(key);
+      this.entries.set(key, entry);
+      this.byToken.set(entry.token, entry);
+    } else throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered an expired token for ${key}`);
     return entry;
   }
 }
