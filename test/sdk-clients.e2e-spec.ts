@@ -1,13 +1,22 @@
 /**
- * Unmodified WeChat SDKs from npm (co-wechat-api, wechat-api) through the forwarder, configured
- * only with appid + secret and a base URL: their own token fetching hits WeChat's token endpoints,
- * which wxgate answers from the tokens it keeps (docs/sdk.md). Real token-refresher, policy and
- * forwarder processes on a private NATS server; the sandbox as WeChat counts every mint.
+ * The README's "Use it from your code" recipes, run: unmodified WeChat SDKs from npm
+ * (co-wechat-api, wechat-api) configured only with appid + secret and a base URL or an agent —
+ * their own token fetching hits WeChat's token endpoints, which wxgate answers from the tokens it
+ * keeps (docs/sdk.md) — and the everyday Node clients a service routes through a proxy with.
+ * Real token-refresher, policy and forwarder processes on a private NATS server; the sandbox as
+ * WeChat counts every mint.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent, get as httpsGet, type RequestOptions } from 'node:https';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import axios from 'axios';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { EnvHttpProxyAgent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import { call, type Answer } from './support/forwarder-client.js';
-import type { AppProcess } from './support/harness.js';
+import { ROOT, type AppProcess } from './support/harness.js';
 import { putEnv, startWxgateSystem, SYSTEM, type WxgateSystem } from './support/wxgate-system.js';
 
 const require = createRequire(import.meta.url);
@@ -16,9 +25,10 @@ interface Echoed {
   errcode: number;
   echo: { tokenOwner: { kind: string; appid: string }; query: { parsed: Record<string, string> } };
 }
-/** co-wechat-api 3: promise-based; `prefix` is its base URL for /cgi-bin/ calls. */
+/** co-wechat-api 3: promise-based; `prefix` is its base URL for /cgi-bin/ calls, `setOpts` its httpx options. */
 interface CoWechatApi {
   prefix: string;
+  setOpts(opts: { agent?: unknown; ca?: string }): void;
   getMenu(): Promise<Echoed>;
 }
 /** wechat-api 1: callback-based; `endpoint` is its base URL. */
@@ -34,7 +44,8 @@ const WA_APP = { appid: 'wxsdkwaapp000001', secret: 'wechat-api-secret' };
 const { component, authorizer } = SYSTEM;
 
 let system: WxgateSystem;
-let fwd: { proc: AppProcess; base: string };
+let fwd: { proc: AppProcess; base: string; http: number };
+let ca: string;
 
 const mints = () => system.sandbox.state.calls.count('/cgi-bin/stable_token') + system.sandbox.state.calls.count('/cgi-bin/token');
 const totalCalls = () => system.sandbox.state.calls.snapshot().calls.length;
@@ -60,7 +71,17 @@ beforeAll(async () => {
   }
   await putEnv(system, { envId: 'sdk', ownerAppid: CO_APP.appid, ownerKind: 'app', paths: ['/wxa/msg_sec_check'] });
   fwd = await system.startForwarder({ ENV_ID: 'sdk' });
+  ca = readFileSync(caFile(), 'utf8');
 }, 60_000);
+
+const caFile = () => path.join(fwd.proc.cwd, 'data/cert/certificate.crt');
+type Echo = Echoed['echo'];
+const parse = (text: string) => JSON.parse(text) as { errcode: number; echo: Echo };
+/** A call relayed token-free: the forwarder injected the env owner's token. */
+const expectRelayed = (data: { errcode: number; echo: Echo }) => {
+  expect(data.errcode).toBe(0);
+  expect(data.echo.tokenOwner).toEqual({ kind: 'app', appid: CO_APP.appid });
+};
 
 afterAll(async () => {
   await system?.stop();
@@ -218,5 +239,85 @@ describe('component and authorizer token endpoints', () => {
     }
     const listed = (await system.req('wxgate.admin.credentials.list')) as unknown as { kind: string; appid: string; status: string }[];
     expect(listed).toContainEqual(expect.objectContaining({ kind: 'authorizer', appid: newcomer, status: 'ok' }));
+  });
+});
+
+describe('everyday Node clients routed through the forwarder as proxy', () => {
+  const undiciText = async (url: string, dispatcher: Dispatcher) => (await (await undiciRequest(url, { dispatcher })).body.text());
+
+  it('undici ProxyAgent: https targets (CONNECT :443, trusting wxgate\'s CA) and http targets (CONNECT :80)', async () => {
+    const agent = new ProxyAgent({ uri: fwd.base, requestTls: { ca } });
+    try {
+      expectRelayed(parse(await undiciText('https://api.weixin.qq.com/wxa/msg_sec_check', agent)));
+      expectRelayed(parse(await undiciText('http://api.weixin.qq.com/wxa/msg_sec_check', agent)));
+      const token = JSON.parse(await undiciText(`https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=${CO_APP.appid}&secret=${CO_APP.secret}`, agent));
+      expect(token.access_token).toBe((await system.req(`wxgate.token.get.app.${CO_APP.appid}`)).token);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('undici EnvHttpProxyAgent with HTTP(S)_PROXY pointing at the forwarder', async () => {
+    const agent = new EnvHttpProxyAgent({ httpProxy: fwd.base, httpsProxy: fwd.base, requestTls: { ca } });
+    try {
+      expectRelayed(parse(await undiciText('https://api.weixin.qq.com/wxa/msg_sec_check', agent)));
+      expectRelayed(parse(await undiciText('http://api.weixin.qq.com/wxa/msg_sec_check', agent)));
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('axios: its proxy option, for http targets and (CONNECT, trusting the CA through httpsAgent) for https targets', async () => {
+    const proxy = { protocol: 'http', host: '127.0.0.1', port: fwd.http };
+    expectRelayed((await axios.get('http://api.weixin.qq.com/wxa/msg_sec_check', { proxy })).data);
+    const httpsAgent = new HttpsAgent({ ca });
+    expectRelayed((await axios.get('https://api.weixin.qq.com/wxa/msg_sec_check', { proxy, httpsAgent })).data);
+    httpsAgent.destroy();
+  });
+
+  it('https-proxy-agent with node:https, and co-wechat-api given it as its agent (no base URL change)', async () => {
+    const agent = new HttpsProxyAgent(fwd.base);
+    const body = await new Promise<string>((resolve, reject) => {
+      const options: RequestOptions = { agent, ca };
+      httpsGet('https://api.weixin.qq.com/wxa/msg_sec_check', options, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    expectRelayed(parse(body));
+    const api = new CoWechat(CO_APP.appid, CO_APP.secret);
+    api.setOpts({ agent, ca });
+    const data = await api.getMenu();
+    expect(data.echo.tokenOwner).toEqual({ kind: 'app', appid: CO_APP.appid });
+    agent.destroy();
+  });
+
+  it('global-agent: `node -r global-agent/bootstrap` with GLOBAL_AGENT_HTTP_PROXY and NODE_EXTRA_CA_CERTS routes node:http(s)', async () => {
+    const script = `
+      const get = (lib, url) => new Promise((resolve, reject) => require(lib).get(url, (res) => { let t = ''; res.on('data', (c) => (t += c)); res.on('end', () => resolve(JSON.parse(t))); }).on('error', reject));
+      Promise.all([get('https', 'https://api.weixin.qq.com/wxa/msg_sec_check'), get('http', 'http://api.weixin.qq.com/wxa/msg_sec_check')])
+        .then((answers) => { process.stdout.write(JSON.stringify(answers)); process.exit(0); }, (err) => { console.error(err); process.exit(1); });`;
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-r', 'global-agent/bootstrap', '-e', script], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', GLOBAL_AGENT_HTTP_PROXY: fwd.base, NODE_EXTRA_CA_CERTS: caFile() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(out);
+        else reject(new Error(`global-agent client exited ${code}: ${err}`));
+      });
+    });
+    for (const data of JSON.parse(output) as { errcode: number; echo: Echo }[]) expectRelayed(data);
   });
 });
