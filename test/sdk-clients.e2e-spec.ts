@@ -41,6 +41,8 @@ const Wechat = require('wechat-api') as new (appid: string, secret: string) => W
 
 const CO_APP = { appid: 'wxsdkcoapp000001', secret: 'co-wechat-api-secret' };
 const WA_APP = { appid: 'wxsdkwaapp000001', secret: 'wechat-api-secret' };
+/** Its own app: its force_refresh must not fall within another test's 30 s rate limit. */
+const REPLICA_APP = { appid: 'wxsdkreplica0001', secret: 'replica-secret' };
 const { component, authorizer } = SYSTEM;
 
 let system: WxgateSystem;
@@ -65,7 +67,7 @@ const post = (path: string, body: object) => call(`${fwd.base}${path}`, { body: 
 
 beforeAll(async () => {
   system = await startWxgateSystem();
-  for (const app of [CO_APP, WA_APP]) {
+  for (const app of [CO_APP, WA_APP, REPLICA_APP]) {
     system.sandbox.state.registerApp(app);
     expect((await system.req('wxgate.admin.app.put', app)).ok).toBe(true);
   }
@@ -109,6 +111,23 @@ describe('co-wechat-api, configured with appid + secret and the forwarder as bas
     expect(tokenOf(data)).not.toBe(old);
     expect(mints() - before).toBe(1);
     expect((await system.req(`wxgate.token.get.app.${CO_APP.appid}`)).token).toBe(tokenOf(data));
+  });
+
+  it('a token handed out by another forwarder replica is recognised by the refresher when WeChat rejects it', async () => {
+    const other = await system.startForwarder({ ENV_ID: 'sdk' });
+    const tokenUrl = (base: string) => `${base}/cgi-bin/token?grant_type=client_credential&appid=${REPLICA_APP.appid}&secret=${REPLICA_APP.secret}`;
+    const old = (await call(tokenUrl(fwd.base))).json().access_token as string;
+    system.sandbox.state.tokens.expire(old);
+    const rejected = await call(`${other.base}/cgi-bin/menu/get?access_token=${encodeURIComponent(old)}`);
+    expect(rejected.json().errcode).toBe(42001);
+    const fresh = (await call(tokenUrl(fwd.base))).json().access_token as string;
+    expect(fresh).not.toBe(old);
+    expect((await call(`${other.base}/cgi-bin/menu/get?access_token=${encodeURIComponent(fresh)}`)).json().errcode).toBe(0);
+    // A token wxgate never issued is relayed and left alone, whatever WeChat says about it.
+    const before = mints();
+    expect([40001, 40014]).toContain((await call(`${other.base}/cgi-bin/menu/get?access_token=not-ours`)).json().errcode);
+    expect(mints()).toBe(before);
+    await other.proc.stop();
   });
 
   it('a wrong secret gets WeChat\'s 40125 and nothing reaches WeChat', async () => {

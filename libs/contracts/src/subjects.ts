@@ -35,6 +35,11 @@ export const Subjects = {
     /** `{componentToken, authorizationCode}`: the authorization a code stands for (exchanged once). */
     exchange: (componentAppid: string) => `wxgate.token.exchange.${componentAppid}`,
     exchangePattern: 'wxgate.token.exchange.*',
+    /**
+     * Extension: `{token}` → the new token (`token.invalidate`'s reply) when `token` is the current
+     * token of some credential — a forwarder that did not hand it out asks by value.
+     */
+    reject: 'wxgate.token.reject',
     issueCredentialPattern: 'wxgate.token.issue.*.*',
     issueAuthorizerPattern: 'wxgate.token.issue.authorizer.*.*',
   },

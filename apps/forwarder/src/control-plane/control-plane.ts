@@ -31,6 +31,11 @@ export class ControlPlane {
     return this.counted('token.invalidate', requestJson<TokenReply>(this.nc, Subjects.token.invalidate(kind, appid), { token }, TOKEN_TIMEOUT_MS));
   }
 
+  /** WeChat rejected a caller's token this forwarder does not know: the refresher finds its owner. */
+  rejectToken(token: string): Promise<TokenReply> {
+    return this.counted('token.invalidate', requestJson<TokenReply>(this.nc, Subjects.token.reject, { token }, TOKEN_TIMEOUT_MS));
+  }
+
   /** A token endpoint's answer (docs/sdk.md): `subject` is a `token.issue.*` or `token.exchange.*` one. */
   issueToken<T>(subject: string, proof: object): Promise<T> {
     return this.counted(subject.startsWith('wxgate.token.exchange.') ? 'token.exchange' : 'token.issue', requestJson<T>(this.nc, subject, proof, TOKEN_TIMEOUT_MS));

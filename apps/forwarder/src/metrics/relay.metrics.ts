@@ -77,7 +77,7 @@ export class RelayMetrics {
       labelNames: ['endpoint', 'outcome'],
       registers,
     });
-    this.tokenInvalidations = new Counter({ name: 'wxgate_forwarder_token_invalidations_total', help: 'Injected tokens WeChat rejected (40001/40014/42001)', registers });
+    this.tokenInvalidations = new Counter({ name: 'wxgate_forwarder_token_invalidations_total', help: 'Tokens wxgate handed out (injected, or to an SDK) that WeChat rejected (40001/40014/42001) and wxgate invalidated', registers });
     this.failovers = new Counter({ name: 'wxgate_forwarder_failovers_total', help: 'Calls sent to the backup host after a connection failure', registers });
     this.latencyAnswered = this.upstreamLatency.labels('answered');
   }

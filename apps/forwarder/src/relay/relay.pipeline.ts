@@ -172,11 +172,13 @@ export class RelayPipeline {
   /**
    * A caller-supplied token WeChat rejected: when it is one wxgate issued (an SDK fetched it from
    * a token endpoint), it is invalidated before WeChat's answer is relayed, so the SDK's own
-   * retry fetches the new one. Tokens wxgate never issued are none of its business.
+   * retry fetches the new one. A token another forwarder handed out is looked up by the
+   * refresher; tokens wxgate never issued are none of its business.
    */
   private async invalidateIssued(call: Call, token: string): Promise<void> {
     const owner = this.tokens.ownerOf(token);
     if (owner !== undefined) await this.invalidate(call, owner);
+    else if ((await this.tokens.rejectUnknown(token)) !== undefined) this.metrics.tokenInvalidations.inc();
   }
 
   /** Compare-and-refresh of a token WeChat rejected; the new token, or undefined when there is none. */

@@ -19,11 +19,14 @@ export interface CachedToken {
 export interface TokenSource {
   getToken(kind: CredentialKind, appid: string): Promise<TokenReply>;
   invalidateToken(kind: CredentialKind, appid: string, token: string): Promise<TokenReply>;
+  rejectToken?(token: string): Promise<TokenReply>;
   subscribe?: ControlPlane['subscribe'];
 }
 
 export const tokenKey = (kind: CredentialKind, appid: string): string => `${kind}.${appid}`;
 
+const FOREIGN_TOKENS_KEPT = 1024;
+const FOREIGN_TOKEN_MS = 60_000;
 const REFRESHED_PREFIX = Subjects.events.tokenRefreshed('app', 'x').slice(0, -'app.x'.length);
 
 /**
@@ -40,6 +43,9 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
   private readonly byToken = new Map<string, CachedToken>();
   private readonly filling = new Map<string, Promise<CachedToken>>();
   private readonly invalidating = new Map<string, Promise<CachedToken>>();
+  private readonly rejecting = new Map<string, Promise<CachedToken | undefined>>();
+  /** Caller tokens the refresher said are not wxgate's, until when (not asked about again meanwhile). */
+  private readonly foreign = new Map<string, number>();
   private subscription?: Subscription;
 
   constructor(
@@ -113,6 +119,37 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
   ownerOf(token: string): CachedToken | undefined {
     const entry = this.byToken.get(token);
     return entry !== undefined && this.now() < entry.expiresAt ? entry : undefined;
+  }
+
+  /**
+   * WeChat rejected a caller's token this cache does not hold (another forwarder handed it out):
+   * the refresher invalidates it when it is a credential's current token. A token that is not
+   * wxgate's is remembered for a minute, so a caller with a foreign token costs one request.
+   */
+  rejectUnknown(token: string): Promise<CachedToken | undefined> {
+    const until = this.foreign.get(token);
+    if ((until !== undefined && this.now() < until) || !this.source.rejectToken) return Promise.resolve(undefined);
+    let pending = this.rejecting.get(token);
+    if (!pending) {
+      pending = this.source
+        .rejectToken(token)
+        .then(
+          (reply) => this.store(tokenKey(reply.kind, reply.appid), reply.kind, reply.appid, reply),
+          (err: unknown) => {
+            if (err instanceof WxgateError && err.reason === Reason.CREDENTIAL_NOT_FOUND) this.markForeign(token);
+            return undefined;
+          },
+        )
+        .catch(() => undefined)
+        .finally(() => this.rejecting.delete(token));
+      this.rejecting.set(token, pending);
+    }
+    return pending;
+  }
+
+  private markForeign(token: string): void {
+    if (this.foreign.size >= FOREIGN_TOKENS_KEPT) this.foreign.delete(this.foreign.keys().next().value!);
+    this.foreign.set(token, this.now() + FOREIGN_TOKEN_MS);
   }
 
   /** `token.refreshed`: the entry is stale unless it already is the announced token. */

@@ -17,6 +17,7 @@ import {
 import { NatsController, ZodPayload } from '@wxgate/nats';
 import { GetToken } from './get-token.js';
 import { InvalidateToken } from './invalidate-token.js';
+import { InvalidateIssuedToken } from './invalidate-issued-token.js';
 import { IssueTokenToSdk } from './issue-token-to-sdk.js';
 
 /** The kind and appid a token subject names, or BAD_REQUEST. */
@@ -35,6 +36,7 @@ export class TokensController {
     private readonly getToken: GetToken,
     private readonly invalidateToken: InvalidateToken,
     private readonly issueToken: IssueTokenToSdk,
+    private readonly invalidateIssued: InvalidateIssuedToken,
   ) {}
 
   @MessagePattern(Subjects.token.getPattern)
@@ -47,6 +49,11 @@ export class TokensController {
   invalidate(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
     const { kind, appid } = credentialOf(ctx.getSubject());
     return this.invalidateToken.run(kind, appid, body.token);
+  }
+
+  @MessagePattern(Subjects.token.reject)
+  reject(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest): Promise<TokenReply> {
+    return this.invalidateIssued.run(body.token);
   }
 
   /** `wxgate.token.issue.app.<appid>` `{secret, forceRefresh?}` and `.component.<appid>` `{secret}`. */
