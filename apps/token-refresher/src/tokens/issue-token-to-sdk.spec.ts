@@ -2,6 +2,7 @@ import { Reason } from '@wxgate/contracts';
 import type { DataSource } from 'typeorm';
 import { APP, AUTHORIZER, COMPONENT, memoryDatabase, noMetrics, refresherKit, seedCredentials } from '../testing/refresher-fakes.js';
 import { GetToken } from './get-token.js';
+import { InvalidateIssuedToken } from './invalidate-issued-token.js';
 import { InvalidateToken } from './invalidate-token.js';
 import { IssueTokenToSdk } from './issue-token-to-sdk.js';
 
@@ -54,5 +55,17 @@ describe('IssueTokenToSdk (the token endpoints SDKs call)', () => {
     const component = await issue.component(COMPONENT, 'component-secret');
     expect((await issue.authorizer(COMPONENT, AUTHORIZER, component.token)).token).toBe((await kit.keeper.current('authorizer', AUTHORIZER)).token);
     await expect(issue.authorizer(COMPONENT, AUTHORIZER, `${component.token}x`)).rejects.toMatchObject({ reason: Reason.CREDENTIAL_REJECTED, errcode: 40001 });
+  });
+
+  it('token.reject finds whose current token a rejected caller token is, and leaves foreign tokens alone', async () => {
+    const reject = new InvalidateIssuedToken(kit.tokens, new InvalidateToken(kit.keeper, kit.tokens, noMetrics, kit.asClock, kit.config), kit.asClock);
+    const component = await kit.keeper.current('component', COMPONENT);
+    const app = await issue.app(APP, 'app-secret', false);
+    const fresh = await reject.run(app.token);
+    expect(fresh).toMatchObject({ kind: 'app', appid: APP });
+    expect(fresh.token).not.toBe(app.token);
+    expect((await kit.keeper.current('component', COMPONENT)).token).toBe(component.token);
+    await expect(reject.run('never-issued')).rejects.toMatchObject({ reason: Reason.CREDENTIAL_NOT_FOUND });
+    expect(kit.wechat.count('stable_token')).toBe(2);
   });
 });
