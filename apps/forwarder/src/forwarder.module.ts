@@ -12,6 +12,7 @@ import { PayControl } from './pay/pay-control.js';
 import { PayRelay } from './pay/pay-relay.js';
 import { PayUpstreamClient } from './pay/pay-upstream.client.js';
 import { RelayPipeline } from './relay/relay.pipeline.js';
+import { TokenEndpoints } from './token-endpoints/token-endpoints.js';
 import { TokenCache } from './tokens/token-cache.js';
 import { UpstreamClient } from './upstream/upstream.client.js';
 
@@ -32,6 +33,7 @@ export class ForwarderModule {
         ControlPlane,
         PolicyDecisions,
         TokenCache,
+        TokenEndpoints,
         UpstreamClient,
         PayUpstreamClient,
         PayControl,

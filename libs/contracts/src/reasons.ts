@@ -22,6 +22,11 @@ export const Reason = {
   MERCHANT_NOT_BOUND: 'MERCHANT_NOT_BOUND',
   /** A WeChat Pay 2xx answer whose signature does not verify with the merchant's WeChat Pay keys: treated as forged. */
   UPSTREAM_SIGNATURE_INVALID: 'UPSTREAM_SIGNATURE_INVALID',
+  /**
+   * The secret or component token a caller offered to a token endpoint is wrong. `errcode` is
+   * WeChat's own answer for it (40125 invalid appsecret, 40001 invalid credential).
+   */
+  CREDENTIAL_REJECTED: 'CREDENTIAL_REJECTED',
   /** Not in SPEC: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -46,6 +51,7 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   UPSTREAM_UNREACHABLE: 85112,
   MERCHANT_NOT_BOUND: 48001,
   UPSTREAM_SIGNATURE_INVALID: 85112,
+  CREDENTIAL_REJECTED: 40001,
   INTERNAL: -1,
 };
 
@@ -68,5 +74,7 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   UPSTREAM_UNREACHABLE: 502,
   MERCHANT_NOT_BOUND: 403,
   UPSTREAM_SIGNATURE_INVALID: 502,
+  /** WeChat answers a wrong secret or token with HTTP 200 and the errcode. */
+  CREDENTIAL_REJECTED: 200,
   INTERNAL: 500,
 };
