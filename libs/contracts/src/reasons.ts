@@ -18,6 +18,14 @@ export const Reason = {
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
+  /** Relay: an HTTP head Node cannot parse or wxgate will not read (bad version, CL/TE conflict, no Host). */
+  MALFORMED_REQUEST: 'MALFORMED_REQUEST',
+  /** Relay: a head over the size or count cap. */
+  HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
+  /** Relay: an `Expect` other than `100-continue`. */
+  EXPECTATION_FAILED: 'EXPECTATION_FAILED',
+  /** Relay: a head that did not arrive in time (slow or stuck sender). */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** Not in SPEC: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -40,6 +48,10 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 85112,
   UPSTREAM_TIMEOUT: 85112,
   UPSTREAM_UNREACHABLE: 85112,
+  MALFORMED_REQUEST: 47001,
+  HEADERS_TOO_LARGE: 45002,
+  EXPECTATION_FAILED: 47001,
+  REQUEST_TIMEOUT: 47001,
   INTERNAL: -1,
 };
 
@@ -60,5 +72,9 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNREACHABLE: 502,
+  MALFORMED_REQUEST: 400,
+  HEADERS_TOO_LARGE: 431,
+  EXPECTATION_FAILED: 417,
+  REQUEST_TIMEOUT: 408,
   INTERNAL: 500,
 };
