@@ -12,7 +12,7 @@ import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.
 import { allowApp, startFakeControlPlane, type FakeControlPlane } from './support/fake-control-plane.js';
 import { connectTunnel, parseResponse, rawCall, rawRequest, type Answer } from './support/forwarder-client.js';
 import { freePort, startApp, startNatsServer, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
-import { connectionsOn, processSockets } from './support/process-sockets.js';
+import { connectionsOn, processSockets } from './support/process-sockets.mjs';
 
 const APP_ID = 'wxapp00000001';
 
