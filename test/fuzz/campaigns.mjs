@@ -379,7 +379,8 @@ export async function fuzzRelay(targets, { seed = 1, cases = 10_000, concurrency
     const injected = query.includes(INJECTED_TOKEN);
     if (RESERVED.includes(path)) record(report, 'reserved path reached WeChat', { url: call.url.slice(0, 300) });
     if (injected && !ALLOWLIST.includes(path)) record(report, 'token injected outside the allowlist', { url: call.url.slice(0, 300) });
-    if (!/^(\/[A-Za-z0-9\-_.~]+)+$/.test(path) || /\/\.\.?(\/|$)/.test(path)) record(report, 'bad path reached WeChat', { url: call.url.slice(0, 300) });
+    // The path rules of the relay: `/` alone, or segments of A-Z a-z 0-9 - _ . ~, none `.` or `..`.
+    if ((path !== '/' && !/^(\/[A-Za-z0-9\-_.~]+)+$/.test(path)) || /\/\.\.?(\/|$)/.test(path)) record(report, 'bad path reached WeChat', { url: call.url.slice(0, 300) });
     if (query.includes('#')) record(report, 'fragment reached WeChat', { url: call.url.slice(0, 300) });
     if (injected && query.split('&').filter((p) => p.startsWith('access_token=')).length !== 1) record(report, 'token parameter repeated', { url: call.url.slice(0, 300) });
   }
