@@ -93,6 +93,11 @@ beforeAll(async () => {
     WECHAT_API_BASE: sandbox.url,
     WECHAT_API_BACKUP: '',
     RELAY_HEADERS_TIMEOUT_MS: '1000',
+    RELAY_TLS_HANDSHAKE_TIMEOUT_MS: '1000',
+    RELAY_KEEP_ALIVE_TIMEOUT_MS: '1000',
+    // The idle cut is at least UPSTREAM_TIMEOUT_MS + 5 s, so a call waiting on WeChat is never cut.
+    UPSTREAM_TIMEOUT_MS: '500',
+    RELAY_IDLE_TIMEOUT_MS: '1000',
   });
   await forwarder.waitReady();
   ports = { http, https };
@@ -233,6 +238,43 @@ describe('slow and vanishing callers', () => {
     expect(wxgateError(parseResponse(Buffer.concat(chunks), true))).toEqual({ status: 408, reason: 'REQUEST_TIMEOUT', errcode: 47001, seqid: true });
     await expectNoCallerSockets('after a slowloris head');
   });
+
+  /** Resolves with how long the forwarder took to close a connection that then does nothing. */
+  async function closedAfter(socket: Socket): Promise<number> {
+    const started = Date.now();
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('close', resolve));
+    return Date.now() - started;
+  }
+
+  it('cuts a TLS handshake that never starts after RELAY_TLS_HANDSHAKE_TIMEOUT_MS, on the TLS port and in a tunnel', async () => {
+    const silent = await opened(ports.https);
+    const tunnel = await connectTunnel(ports.http, 'api.weixin.qq.com:443');
+    const [direct, tunnelled] = await Promise.all([closedAfter(silent), closedAfter(tunnel.socket)]);
+    for (const ms of [direct, tunnelled]) {
+      expect(ms).toBeGreaterThanOrEqual(900);
+      expect(ms).toBeLessThan(3_000);
+    }
+    await expectNoCallerSockets('after silent handshakes');
+  });
+
+  it('closes an idle kept-alive connection after RELAY_KEEP_ALIVE_TIMEOUT_MS', async () => {
+    const socket = await opened(ports.http);
+    socket.write('GET /wxa/msg_sec_check HTTP/1.1\r\nhost: a\r\n\r\n');
+    expect(await readHead(socket)).toMatch(/^HTTP\/1\.1 200 /);
+    const ms = await closedAfter(socket);
+    expect(ms).toBeGreaterThanOrEqual(500);
+    expect(ms).toBeLessThan(3_500);
+  });
+
+  it('cuts a stalled upload after the idle timeout (UPSTREAM_TIMEOUT_MS + 5 s at the least)', async () => {
+    const socket = await opened(ports.http);
+    socket.write('POST /wxa/msg_sec_check HTTP/1.1\r\nhost: a\r\ncontent-length: 1000\r\n\r\n{"a":');
+    const ms = await closedAfter(socket);
+    expect(ms).toBeGreaterThanOrEqual(5_000);
+    expect(ms).toBeLessThan(8_000);
+    await expectNoCallerSockets('after a stalled upload');
+  }, 15_000);
 
   it('leaves nothing open when a caller vanishes mid-upload or mid-download', async () => {
     const upload = await opened(ports.http);
