@@ -64,7 +64,7 @@ export class PayNotifyRoute implements CallbackRoute {
       fail(res, 405, 'method not allowed', { allow: 'POST' });
       return done('method_not_allowed');
     }
-    let body: string;
+    let body: Buffer;
     try {
       if (Number(req.headers['content-length'] ?? 0) > MAX_PAY_NOTIFICATION_BYTES) throw new BodyTooLarge();
       body = await readCapped(req, MAX_PAY_NOTIFICATION_BYTES);
@@ -75,7 +75,7 @@ export class PayNotifyRoute implements CallbackRoute {
       res.once('finish', () => req.socket.destroySoon());
       return done('body_too_large');
     }
-    const result = await this.receive.execute({ mchid, headers: signatureHeadersFrom(req.headers), body: Buffer.from(body, 'utf8') });
+    const result = await this.receive.execute({ mchid, headers: signatureHeadersFrom(req.headers), body });
     this.log(mchid, result);
     if (result.ok) {
       res.writeHead(204).end();
