@@ -7,9 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { freePort, startNatsServer as startNatsProcess, type NatsServerHandle } from '../../scripts/nats-server.mjs';
+import {
+  freePort,
+  startNatsCluster as startNatsClusterProcesses,
+  startNatsServer as startNatsProcess,
+  type NatsClusterHandle,
+  type NatsClusterNode,
+  type NatsServerHandle,
+} from '../../scripts/nats-server.mjs';
 
-export { freePort, type NatsServerHandle };
+export { freePort, type NatsClusterHandle, type NatsClusterNode, type NatsServerHandle };
 
 /**
  * Everything this test file started. `test/support/cleanup.ts` stops what is left after the file,
@@ -26,6 +33,21 @@ export async function stopEverythingStarted(): Promise<void> {
 /** A private `nats-server -js` on a free port, stopped after the file at the latest. */
 export async function startNatsServer(options?: { port?: number; storeDir?: string }): Promise<NatsServerHandle> {
   const handle = await startNatsProcess(options);
+  const entry = { kill: () => handle.stop() };
+  running.add(entry);
+  const stop = handle.stop.bind(handle);
+  return {
+    ...handle,
+    async stop() {
+      running.delete(entry);
+      await stop();
+    },
+  };
+}
+
+/** A private 3-node nats-server cluster with JetStream on loopback, stopped after the file at the latest. */
+export async function startNatsCluster(options?: { size?: number }): Promise<NatsClusterHandle> {
+  const handle = await startNatsClusterProcesses(options);
   const entry = { kill: () => handle.stop() };
   running.add(entry);
   const stop = handle.stop.bind(handle);
