@@ -60,7 +60,11 @@ export interface PolicyDeny {
   errcode: number;
   message: string;
 }
-export type PolicyDecision = PolicyAllow | PolicyDeny;
+/**
+ * `revision` (additive to SPEC §3): the policy revision the answering replica's copy of the
+ * environment holds at least; a relay never caches an answer older than a change it heard of.
+ */
+export type PolicyDecision = (PolicyAllow | PolicyDeny) & { revision?: number };
 
 export interface PingReply {
   app: string;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { rowLock } from '../database/row-lock.js';
 import { EnvironmentEntity } from '../environments/environment.entity.js';
+import { bumpRevision } from '../revision/policy-revision.js';
 import { ShareEntity } from './share.entity.js';
 
 /** `undefined` = no such environment; `false` = nothing to do. */
@@ -15,6 +16,7 @@ export class ShareRepository {
       if (!(await manager.findOne(EnvironmentEntity, { where: { envId }, lock: rowLock(manager, 'pessimistic_read') }))) return undefined;
       if (await manager.existsBy(ShareEntity, { envId, appid })) return false;
       await manager.createQueryBuilder().insert().into(ShareEntity).values({ envId, appid, addedAt: now }).orIgnore().execute();
+      await bumpRevision(manager);
       return true;
     });
   }
@@ -23,7 +25,9 @@ export class ShareRepository {
     return this.dataSource.transaction(async (manager) => {
       if (!(await manager.existsBy(EnvironmentEntity, { envId }))) return undefined;
       const result = await manager.delete(ShareEntity, { envId, appid });
-      return (result.affected ?? 0) > 0;
+      const removed = (result.affected ?? 0) > 0;
+      if (removed) await bumpRevision(manager);
+      return removed;
     });
   }
 }
