@@ -5,8 +5,11 @@ import { decodePayload, NATS_CONNECTION, NatsUnavailableError, requestJson } fro
 import { RelayMetrics } from '../metrics/relay.metrics.js';
 
 const POLICY_TIMEOUT_MS = 3_000;
-/** A cold token may need a WeChat round trip on the refresher's side. */
-const TOKEN_TIMEOUT_MS = 8_000;
+/**
+ * A cold token may need a WeChat round trip on the refresher's side, after waiting out the lease
+ * of a replica that died refreshing it (REFRESH_LEASE_TTL_MS, 6 s by default): longer than both.
+ */
+export const TOKEN_TIMEOUT_MS = 10_000;
 
 /**
  * The forwarder's only way to the policy service and the token-refresher: counted NATS requests
@@ -20,15 +23,15 @@ export class ControlPlane {
   ) {}
 
   checkPolicy(request: PolicyCheckRequest): Promise<PolicyDecision> {
-    return this.counted('policy.check', requestJson<PolicyDecision>(this.nc, Subjects.policy.check, request, POLICY_TIMEOUT_MS));
+    return this.counted('policy.check', () => requestJson<PolicyDecision>(this.nc, Subjects.policy.check, request, POLICY_TIMEOUT_MS));
   }
 
   getToken(kind: CredentialKind, appid: string): Promise<TokenReply> {
-    return this.counted('token.get', requestJson<TokenReply>(this.nc, Subjects.token.get(kind, appid), {}, TOKEN_TIMEOUT_MS));
+    return this.counted('token.get', () => requestJson<TokenReply>(this.nc, Subjects.token.get(kind, appid), {}, TOKEN_TIMEOUT_MS));
   }
 
   invalidateToken(kind: CredentialKind, appid: string, token: string): Promise<TokenReply> {
-    return this.counted('token.invalidate', requestJson<TokenReply>(this.nc, Subjects.token.invalidate(kind, appid), { token }, TOKEN_TIMEOUT_MS));
+    return this.counted('token.invalidate', () => requestJson<TokenReply>(this.nc, Subjects.token.invalidate(kind, appid), { token }, TOKEN_TIMEOUT_MS));
   }
 
   /** A broadcast subscription (no queue group: every replica hears it). */
@@ -49,14 +52,20 @@ export class ControlPlane {
     })().catch(() => undefined);
   }
 
-  private async counted<T>(subject: 'policy.check' | 'token.get' | 'token.invalidate', request: Promise<T>): Promise<T> {
-    try {
-      const reply = await request;
-      this.metrics.natsRequest(subject, 'ok');
-      return reply;
-    } catch (err) {
-      this.metrics.natsRequest(subject, err instanceof WxgateError ? 'error' : err instanceof NatsUnavailableError ? 'unavailable' : 'error');
-      throw err;
+  /**
+   * Counts the request. Each is idempotent, so one that nobody answered is sent once more: the
+   * replica the queue group handed it to may have died with it (another one answers the retry).
+   */
+  private async counted<T>(subject: 'policy.check' | 'token.get' | 'token.invalidate', request: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = await request();
+        this.metrics.natsRequest(subject, 'ok');
+        return reply;
+      } catch (err) {
+        this.metrics.natsRequest(subject, err instanceof WxgateError ? 'error' : err instanceof NatsUnavailableError ? 'unavailable' : 'error');
+        if (!(err instanceof NatsUnavailableError) || attempt >= 2 || this.nc.isClosed()) throw err;
+      }
     }
   }
 }
