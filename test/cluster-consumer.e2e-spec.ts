@@ -73,13 +73,13 @@ describe('durable consumer on a 3-node JetStream cluster', () => {
     for (let i = 0; i < 20; i++) await publish();
     await waitFor(() => seen.size === 20, { what: '20 events before the kill' });
 
+    const probe = await jetstreamManager(nc, { timeout: 500 });
     const leader = cluster.nodes.find((node) => node.name === ci.cluster!.leader)!;
     await leader.kill('SIGKILL');
     const killedAt = Date.now();
     const firstAfter = n + 1;
     // When JetStream has a consumer leader again (the server-side part of the failover).
     let electedAt = 0;
-    const probe = await jetstreamManager(nc, { timeout: 500 });
     const elected = waitFor(
       async () => {
         const i = await probe.consumers.info(EVENTS_STREAM, DURABLE);

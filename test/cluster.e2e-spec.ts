@@ -18,6 +18,8 @@ import { collect, PATHS, pushTicket } from './support/refresher-fixtures.js';
 
 const APP = { appid: 'wxscaleapp00001', secret: 'scale-app-secret' };
 const FRESH_APP = { appid: 'wxscaleapp00002', secret: 'scale-app-secret-2' };
+const LEASE_APP = { appid: 'wxscaleapp00003', secret: 'scale-app-secret-3' };
+const LEASE_TTL_MS = 3_000;
 const COMPONENT = { appid: 'wxscalecomp0001', secret: 'scale-component-secret', token: 'scalemsgtoken', encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
 const SHORT_COMPONENT = { appid: 'wxscalecomp0002', secret: 'scale-component-secret-2', token: 'scalemsgtoken2', encodingAesKey: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg' };
 const ENV = 'scale';
@@ -47,6 +49,7 @@ describeCluster('wxgate on a 3-node NATS cluster with replicas 3 and PostgreSQL'
   const policies: AppProcess[] = [];
   const forwarders: Forwarder[] = [];
   const callbackPorts: number[] = [];
+  let refresherStart: Record<string, string>;
   const req = (subject: string, payload: object = {}, via = nc) => rawRequest(via, subject, payload, 15_000) as Promise<Json>;
   const ok = async (subject: string, payload: object) => {
     const reply = await req(subject, payload);
@@ -60,10 +63,11 @@ describeCluster('wxgate on a 3-node NATS cluster with replicas 3 and PostgreSQL'
     nc = await connect({ servers: cluster.urls, name: 'wxgate-test', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     await waitFor(async () => (await jetstreamManager(nc)).getAccountInfo().then(() => true), { timeoutMs: 20_000, what: 'JetStream cluster' });
     sandbox = await createSandbox({
-      seed: { apps: [APP, FRESH_APP], components: [COMPONENT, SHORT_COMPONENT] },
+      seed: { apps: [APP, FRESH_APP, LEASE_APP], components: [COMPONENT, SHORT_COMPONENT] },
     });
     const common = { WXGATE_STREAM_REPLICAS: '3', WECHAT_API_BASE: sandbox.url, WECHAT_API_BACKUP: '', LOG_LEVEL: 'warn' };
-    const refresherEnv = { ...common, DATABASE_URL: pgRefresher!.url, WXGATE_MASTER_KEY: randomBytes(32).toString('base64'), REFRESH_LEASE_TTL_MS: '3000' };
+    const refresherEnv = { ...common, DATABASE_URL: pgRefresher!.url, WXGATE_MASTER_KEY: randomBytes(32).toString('base64'), REFRESH_LEASE_TTL_MS: String(LEASE_TTL_MS) };
+    refresherStart = refresherEnv;
     // Each replica starts on its own node; it learns the others from the cluster and fails over to them.
     const startRefresher = async (node: NatsClusterNode) => {
       const port = await freePort();
@@ -183,9 +187,19 @@ describeCluster('wxgate on a 3-node NATS cluster with replicas 3 and PostgreSQL'
     });
     // Admin changes throughout (each one drops the forwarders' decisions: they re-ask over NATS).
     let adminChanges = 0;
+    let adminResent = 0;
     const adminLoop = (async () => {
       for (let i = 0; running; i++) {
-        const reply = await req(i % 2 ? 'wxgate.admin.allowlist.remove' : 'wxgate.admin.allowlist.add', { envId: ENV, paths: ['/wxa/commit'] }).catch((err: Error): Json => ({ error: { reason: err.message } }));
+        const change = () => rawRequest(nc, i % 2 ? 'wxgate.admin.allowlist.remove' : 'wxgate.admin.allowlist.add', { envId: ENV, paths: ['/wxa/commit'] }, 5_000) as Promise<Json>;
+        // A request the killed policy replica had taken is never answered, and while the surviving
+        // replica reconnects nobody listens: an admin client re-sends then, as the forwarder does.
+        const reply = await change()
+          .catch(async () => {
+            adminResent++;
+            await new Promise((r) => setTimeout(r, 500));
+            return change();
+          })
+          .catch((err: Error): Json => ({ error: { reason: err.message } }));
         if (reply.ok !== true) problems.push(`admin ${JSON.stringify(reply)}`);
         adminChanges++;
         await new Promise((r) => setTimeout(r, 300));
@@ -253,9 +267,56 @@ describeCluster('wxgate on a 3-node NATS cluster with replicas 3 and PostgreSQL'
     expect(authorizers.filter((a) => !listedAuthorizers.has(a))).toEqual([]);
     expect(problems).toEqual([]);
     process.stdout.write(
-      `killed ${leaderName} (stream leader), a refresher, a policy replica and a forwarder: after the kill ${during.relayed} relay calls, ${during.callbacks} callbacks, ${during.admin} admin changes without an error; every event processed ${processedAt - stoppedAt} ms after the traffic stopped; ${resent.length} push(es) answered success only when re-sent (after ${resent.join(', ')} ms)\n`,
+      `killed ${leaderName} (stream leader), a refresher, a policy replica and a forwarder: after the kill ${during.relayed} relay calls, ${during.callbacks} callbacks, ${during.admin} admin changes without an error (${adminResent} re-sent once); every event processed ${processedAt - stoppedAt} ms after the traffic stopped; ${resent.length} push(es) answered success only when re-sent (after ${resent.join(', ')} ms)\n`,
     );
   }, 90_000);
+
+  it(`gives waiters on a SIGKILLed lease holder their token within the lease TTL (${LEASE_TTL_MS} ms)`, async () => {
+    sandbox.state.knobs.tokenTtlS = 7200;
+    // A fresh replica beside the one that survived the chaos test.
+    const port = await freePort();
+    const fresh = await startApp('token-refresher', { ...refresherStart, NATS_URL: cluster.nodes.find((n) => n.running)!.url, CALLBACK_PORT: String(port) });
+    refreshers.push(fresh);
+    await fresh.waitReady(30_000);
+    const live = refreshers.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    expect(live).toHaveLength(2);
+    await ok('wxgate.admin.app.put', LEASE_APP);
+    const subject = `wxgate.token.get.app.${LEASE_APP.appid}`;
+    // The first mint hangs 2 s at WeChat: its replica holds the lease meanwhile.
+    sandbox.state.faults.add({ type: 'latency', path: PATHS.stableToken, ms: 2_000, count: 1 });
+    const first = req(subject).catch(() => undefined);
+    await waitFor(() => sandbox.state.faults.list().length === 0, { timeoutMs: 5_000, intervalMs: 5, what: 'the slow mint to start' });
+    const schema = new URL(pgRefresher!.url).searchParams.get('schema')!;
+    const { default: pg } = await import('pg');
+    const db = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await db.connect();
+    const { rows } = await db.query(`SELECT lease_holder FROM "${schema}".refresher_tokens WHERE kind = 'app' AND appid = $1`, [LEASE_APP.appid]);
+    await db.end();
+    const holder = String(rows[0]?.lease_holder);
+    const victim = live.find((r) => holder.startsWith(`${r.child.pid}-`))!;
+    expect(victim).toBeDefined();
+    // Waiters spread over both replicas by the queue group; one sent to the victim dies with it and
+    // is re-sent once, as the forwarder does (its request timeout is longer than the lease TTL).
+    const waiters = Array.from({ length: 6 }, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const reply = (await rawRequest(clients[attempt % 3]!, subject, {}, LEASE_TTL_MS + 2_000)) as Json;
+          return { reply, at: Date.now() };
+        } catch (err) {
+          if (attempt >= 2) throw err;
+        }
+      }
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await victim.stop('SIGKILL');
+    const killedAt = Date.now();
+    const answers = await Promise.all(waiters);
+    await first;
+    expect(answers.filter(({ reply }) => !sandbox.state.tokens.check(String(reply.token)).ok).map(({ reply }) => reply)).toEqual([]);
+    const firstAnswer = Math.min(...answers.map((a) => a.at)) - killedAt;
+    process.stdout.write(`lease holder killed: the first waiter had its token ${firstAnswer} ms later, the last ${Math.max(...answers.map((a) => a.at)) - killedAt} ms later\n`);
+    expect(firstAnswer).toBeLessThan(LEASE_TTL_MS + 1_000);
+  }, 60_000);
 });
 
 /** A WeChat push as WeChat sends it (encrypted with the component's key, signed with its token), sendable again as is. */

@@ -30,9 +30,8 @@ export async function stopEverythingStarted(): Promise<void> {
   await Promise.all(left.map((r) => r.kill().catch(() => undefined)));
 }
 
-/** A private `nats-server -js` on a free port, stopped after the file at the latest. */
-export async function startNatsServer(options?: { port?: number; storeDir?: string }): Promise<NatsServerHandle> {
-  const handle = await startNatsProcess(options);
+/** Stops `handle` after the file at the latest (unless the test stops it first). */
+function stoppedAfterFile<H extends { stop(): Promise<void> }>(handle: H): H {
   const entry = { kill: () => handle.stop() };
   running.add(entry);
   const stop = handle.stop.bind(handle);
@@ -45,19 +44,14 @@ export async function startNatsServer(options?: { port?: number; storeDir?: stri
   };
 }
 
+/** A private `nats-server -js` on a free port, stopped after the file at the latest. */
+export async function startNatsServer(options?: { port?: number; storeDir?: string }): Promise<NatsServerHandle> {
+  return stoppedAfterFile(await startNatsProcess(options));
+}
+
 /** A private 3-node nats-server cluster with JetStream on loopback, stopped after the file at the latest. */
 export async function startNatsCluster(options?: { size?: number }): Promise<NatsClusterHandle> {
-  const handle = await startNatsClusterProcesses(options);
-  const entry = { kill: () => handle.stop() };
-  running.add(entry);
-  const stop = handle.stop.bind(handle);
-  return {
-    ...handle,
-    async stop() {
-      running.delete(entry);
-      await stop();
-    },
-  };
+  return stoppedAfterFile(await startNatsClusterProcesses(options));
 }
 
 export const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');

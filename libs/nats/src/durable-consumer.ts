@@ -32,6 +32,12 @@ export const CONSUME_TIMING = { expires: 5_000, idle_heartbeat: 1_000 } as const
 /** Silence (no message, no heartbeat) after which the consume loop is closed and created again. */
 const STALL_MS = 3 * CONSUME_TIMING.idle_heartbeat + 500;
 const STALL_CHECK_MS = 250;
+/**
+ * A delivered message not acknowledged within this is redelivered: short, so a message whose ack
+ * was lost with a failed-over leader comes back in seconds; a handler still working on one says
+ * so every third of it (`working()`), so a slow WeChat call is not redelivered meanwhile.
+ */
+const ACK_WAIT_MS = 6_000;
 const RESTART_DELAY_MS = 250;
 const JS_API_TIMEOUT_MS = 2_000;
 const RESTART_DELAY_MAX_MS = 2_000;
@@ -52,7 +58,7 @@ export async function runDurableConsumer(nc: NatsConnection, options: DurableCon
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(30_000),
+    ack_wait: nanos(ACK_WAIT_MS),
     max_deliver: options.maxDeliver ?? 20,
     ...filter,
   };
@@ -61,7 +67,7 @@ export async function runDurableConsumer(nc: NatsConnection, options: DurableCon
     try {
       await jsm.consumers.add(EVENTS_STREAM, config);
     } catch {
-      await jsm.consumers.update(EVENTS_STREAM, options.durable, { ...filter, max_deliver: config.max_deliver });
+      await jsm.consumers.update(EVENTS_STREAM, options.durable, { ...filter, max_deliver: config.max_deliver, ack_wait: config.ack_wait });
     }
   };
   await ensureConsumer();
@@ -96,12 +102,16 @@ export async function runDurableConsumer(nc: NatsConnection, options: DurableCon
   };
 
   const handleOne = async (msg: JsMsg) => {
+    const working = setInterval(() => msg.working(), ACK_WAIT_MS / 3);
+    working.unref();
     try {
       await options.handle(msg.subject, decodePayload(msg.data), msg);
       msg.ack();
     } catch (err) {
       options.onError?.(msg.subject, err);
       msg.nak(Math.min(30_000, 250 * 2 ** Math.min(msg.info.deliveryCount, 7)));
+    } finally {
+      clearInterval(working);
     }
     state.processed++;
   };
