@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { Subjects, WxgateError, type CredentialKind, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
 import { decodePayload, NATS_CONNECTION, NatsUnavailableError, requestJson } from '@wxgate/nats';
-import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { RelayMetrics, type NatsRequestName } from '../metrics/relay.metrics.js';
 
 const POLICY_TIMEOUT_MS = 3_000;
 /**
@@ -34,6 +34,16 @@ export class ControlPlane {
     return this.counted('token.invalidate', () => requestJson<TokenReply>(this.nc, Subjects.token.invalidate(kind, appid), { token }, TOKEN_TIMEOUT_MS));
   }
 
+  /** WeChat rejected a caller's token this forwarder does not know: the refresher finds its owner. */
+  rejectToken(token: string): Promise<TokenReply> {
+    return this.counted('token.invalidate', () => requestJson<TokenReply>(this.nc, Subjects.token.reject, { token }, TOKEN_TIMEOUT_MS));
+  }
+
+  /** A token endpoint's answer (docs/sdk.md): `subject` is a `token.issue.*` or `token.exchange.*` one. */
+  issueToken<T>(subject: string, proof: object): Promise<T> {
+    return this.counted(subject.startsWith('wxgate.token.exchange.') ? 'token.exchange' : 'token.issue', () => requestJson<T>(this.nc, subject, proof, TOKEN_TIMEOUT_MS));
+  }
+
   /** A broadcast subscription (no queue group: every replica hears it). */
   subscribe(subject: string, handle: (subject: string, body: unknown) => void): Subscription {
     return this.nc.subscribe(subject, {
@@ -53,10 +63,12 @@ export class ControlPlane {
   }
 
   /**
-   * Counts the request. Each is idempotent, so one that nobody answered is sent once more: the
-   * replica the queue group handed it to may have died with it (another one answers the retry).
+   * Counts the request. policy.check, token.get and token.invalidate are idempotent, so one that
+   * nobody answered is sent once more: the replica the queue group handed it to may have died
+   * with it (another one answers the retry).
    */
-  private async counted<T>(subject: 'policy.check' | 'token.get' | 'token.invalidate', request: () => Promise<T>): Promise<T> {
+  private async counted<T>(subject: NatsRequestName, request: () => Promise<T>): Promise<T> {
+    const retry = subject === 'policy.check' || subject === 'token.get' || subject === 'token.invalidate';
     for (let attempt = 1; ; attempt++) {
       try {
         const reply = await request();
@@ -64,7 +76,7 @@ export class ControlPlane {
         return reply;
       } catch (err) {
         this.metrics.natsRequest(subject, err instanceof WxgateError ? 'error' : err instanceof NatsUnavailableError ? 'unavailable' : 'error');
-        if (!(err instanceof NatsUnavailableError) || attempt >= 2 || this.nc.isClosed()) throw err;
+        if (!retry || !(err instanceof NatsUnavailableError) || attempt >= 2 || this.nc.isClosed()) throw err;
       }
     }
   }

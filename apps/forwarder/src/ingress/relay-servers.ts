@@ -21,7 +21,8 @@ const KEEP_ALIVE_MS = 65_000;
  * The relay's listeners, outside Nest (which serves the admin port): plain HTTP on PORT (base URL,
  * HTTP proxy absolute-form, CONNECT) and HTTPS on TLS_PORT (by name). A CONNECT to a WeChat API
  * host on 443 is answered 200 and the tunnel handed to the HTTPS server, which terminates it with
- * wxgate's certificate; any other CONNECT is refused without a tunnel.
+ * wxgate's certificate; on 80 the tunnel carries plain HTTP and goes to the HTTP server; any other
+ * CONNECT is refused without a tunnel.
  */
 @Injectable()
 export class RelayServers implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -80,17 +81,19 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     const colon = authority.lastIndexOf(':');
     const host = colon === -1 ? authority : authority.slice(0, colon);
     const port = colon === -1 ? '' : authority.slice(colon + 1);
-    if (!isWechatApiHost(host) || port !== '443' || !this.https) {
+    // 443: wxgate's own TLS inside; 80: plain HTTP inside (what proxy agents send for http:// targets).
+    const inside = port === '443' ? this.https : port === '80' ? this.http : undefined;
+    if (!isWechatApiHost(host) || !inside) {
       this.refused(seqid, 'CONNECT', authority.slice(0, 255), 403, Reason.HOST_NOT_ALLOWED);
-      answerAndClose(socket, rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443, not ${JSON.stringify(authority.slice(0, 255))}`));
+      answerAndClose(socket, rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443 or 80, not ${JSON.stringify(authority.slice(0, 255))}`));
       return;
     }
     socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
     if (head.length > 0) socket.unshift(head);
     // The HTTP server keeps its sockets half-open on purpose; a TLS socket made from one inherits
     // that, and a caller that gives up mid-handshake (an untrusted CA) would stay in CLOSE-WAIT.
-    socket.allowHalfOpen = false;
-    this.https.emit('connection', socket);
+    if (inside === this.https) socket.allowHalfOpen = false;
+    inside.emit('connection', socket);
   }
 
   private track(socket: Socket): void {
