@@ -71,9 +71,13 @@ export interface PolicyDeny {
   errcode: number;
   message: string;
 }
-export type PolicyDecision = PolicyAllow | PolicyDeny;
+/**
+ * `revision` (additive to SPEC §3): the policy revision the answering replica's copy of the
+ * environment holds at least; a relay never caches an answer older than a change it heard of.
+ */
+export type PolicyDecision = (PolicyAllow | PolicyDeny) & { revision?: number };
 /** `policy.check` with `api: "pay"`. */
-export type PayPolicyDecision = { allowed: true; credential: { kind: 'merchant'; mchid: string } } | PolicyDeny;
+export type PayPolicyDecision = ({ allowed: true; credential: { kind: 'merchant'; mchid: string } } | PolicyDeny) & { revision?: number };
 
 export interface PingReply {
   app: string;

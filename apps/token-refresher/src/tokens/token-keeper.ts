@@ -170,9 +170,11 @@ export class TokenKeeper {
     for (;;) {
       const now = this.clock.now();
       if (await this.tokens.acquireLease(kind, appid, holder, now, this.#leaseTtlMs)) {
+        const renewing = this.#renewLease(kind, appid, holder);
         try {
           return await this.#refreshHoldingLease(kind, appid, opts, generation);
         } finally {
+          clearInterval(renewing);
           await this.tokens.releaseLease(kind, appid, holder).catch(() => undefined);
         }
       }
@@ -187,6 +189,19 @@ export class TokenKeeper {
       }
       await this.clock.sleep(WAIT_POLL_MS);
     }
+  }
+
+  /**
+   * Extends the lease every third of its TTL while the refresh runs, so the TTL only has to
+   * outlive a missed renewal, not a slow WeChat call: a holder that dies lets waiters on other
+   * replicas take over within one TTL, which stays shorter than a relay's token request.
+   */
+  #renewLease(kind: CredentialKind, appid: string, holder: string): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      void this.tokens.acquireLease(kind, appid, holder, this.clock.now(), this.#leaseTtlMs).catch(() => undefined);
+    }, Math.max(100, Math.floor(this.#leaseTtlMs / 3)));
+    timer.unref();
+    return timer;
   }
 
   async #refreshHoldingLease(kind: CredentialKind, appid: string, opts: RefreshOptions, generation: number): Promise<TokenReply> {
