@@ -44,11 +44,12 @@ export class HandleAuthorization {
     }
     const at = event.CreateTime * 1000;
     const codeHash = createHash('sha256').update(code).digest('hex');
-    const existing = await this.credentials.authorizer(authorizerAppid);
+    const pair = { kind: 'authorizer', componentAppid, appid: authorizerAppid } as const;
+    const existing = await this.credentials.authorizer(pair);
     if (existing?.codeHash === codeHash) {
       // A redelivery or replay: the authorization was stored; make sure its event went out.
       if (existing.status === 'authorized') {
-        await this.events.authorizerChanged(existing.componentAppid, authorizerAppid, { status: 'authorized', funcScopes: existing.funcScopes, at: existing.changedAt });
+        await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'authorized', funcScopes: existing.funcScopes, at: existing.changedAt });
       }
       return;
     }
@@ -61,10 +62,10 @@ export class HandleAuthorization {
     // The token goes in first: a get that sees the authorization finds it instead of minting another.
     const expiresAt = info.accessToken ? servedUntil(now, info.expiresInS) : undefined;
     if (info.accessToken && expiresAt !== undefined) {
-      await this.tokens.ensure('authorizer', authorizerAppid);
-      await this.tokens.saveToken('authorizer', authorizerAppid, { token: info.accessToken, obtainedAt: now, expiresAt });
+      await this.tokens.ensure(pair);
+      await this.tokens.saveToken(pair, { token: info.accessToken, obtainedAt: now, expiresAt });
       // Other replicas drop theirs on the token.refreshed published below.
-      this.keeper.forget('authorizer', authorizerAppid);
+      this.keeper.forget(pair);
     }
     const saved = await this.credentials.saveAuthorizerUnlessNewer(
       { appid: authorizerAppid, componentAppid, refreshToken: info.refreshToken ?? existing?.refreshToken, status: 'authorized', funcScopes, changedAt: at, codeHash },
@@ -72,10 +73,10 @@ export class HandleAuthorization {
     );
     if (!saved) {
       // A newer change was stored while WeChat answered: it stands, and a revocation keeps no token.
-      if ((await this.credentials.authorizer(authorizerAppid))?.status !== 'authorized') await this.keeper.dropToken('authorizer', authorizerAppid);
+      if ((await this.credentials.authorizer(pair))?.status !== 'authorized') await this.keeper.dropToken(pair);
       return;
     }
-    if (expiresAt !== undefined) await this.events.tokenRefreshed('authorizer', authorizerAppid, expiresAt);
+    if (expiresAt !== undefined) await this.events.tokenRefreshed(pair, expiresAt);
     await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'authorized', funcScopes, at });
     this.logger.log(`authorizer ${authorizerAppid} ${event.InfoType} component ${componentAppid}`);
   }

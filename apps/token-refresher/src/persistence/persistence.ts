@@ -4,7 +4,8 @@ import { ComponentEntity } from './entities/component.entity.js';
 import { MetaEntity } from './entities/meta.entity.js';
 import { TokenStateEntity } from './entities/token-state.entity.js';
 import { RefresherInitial1763700000000 } from './migrations/1763700000000-refresher-initial.js';
+import { AuthorizerPairs1764760000000 } from './migrations/1764760000000-authorizer-pairs.js';
 
 /** What `DatabaseModule.forRoot` opens and migrates for the token-refresher. */
 export const REFRESHER_ENTITIES = [MetaEntity, ComponentEntity, AppEntity, AuthorizerEntity, TokenStateEntity];
-export const REFRESHER_MIGRATIONS = [RefresherInitial1763700000000];
+export const REFRESHER_MIGRATIONS = [RefresherInitial1763700000000, AuthorizerPairs1764760000000];

@@ -1,29 +1,26 @@
 import { Ctx, MessagePattern, Payload, type NatsContext } from '@nestjs/microservices';
 import {
-  APPID_PATTERN,
-  CREDENTIAL_KINDS,
+  CREDENTIAL_SUBJECT_PREFIXES,
   credentialFromSubject,
   Reason,
   Subjects,
   TokenInvalidateRequest,
   WxgateError,
-  type CredentialKind,
+  type CredentialRef,
   type TokenReply,
 } from '@wxgate/contracts';
 import { NatsController, ZodPayload } from '@wxgate/nats';
 import { GetToken } from './get-token.js';
 import { InvalidateToken } from './invalidate-token.js';
 
-/** The kind and appid a token subject names, or BAD_REQUEST. */
-export function credentialOf(subject: string): { kind: CredentialKind; appid: string } {
-  const { kind, appid } = credentialFromSubject(subject);
-  if (!(CREDENTIAL_KINDS as readonly string[]).includes(kind)) {
-    throw new WxgateError(Reason.BAD_REQUEST, `kind must be one of ${CREDENTIAL_KINDS.join(', ')} (subject wxgate.token.<op>.<kind>.<appid>)`);
-  }
-  if (!APPID_PATTERN.test(appid)) throw new WxgateError(Reason.BAD_REQUEST, 'appid in the subject must be a WeChat appid');
-  return { kind: kind as CredentialKind, appid };
+/** The credential a token subject names (`<kind>.<appid>` or `authorizer.<componentAppid>.<appid>`), or BAD_REQUEST. */
+export function credentialOf(subject: string, prefix: string): CredentialRef {
+  const ref = credentialFromSubject(subject, prefix);
+  if ('problem' in ref) throw new WxgateError(Reason.BAD_REQUEST, ref.problem);
+  return ref;
 }
 
+/** Both subject forms of one operation are served by the same handler (one subscription each). */
 @NatsController()
 export class TokensController {
   constructor(
@@ -33,13 +30,21 @@ export class TokensController {
 
   @MessagePattern(Subjects.token.getPattern)
   get(@Ctx() ctx: NatsContext): TokenReply | Promise<TokenReply> {
-    const { kind, appid } = credentialOf(ctx.getSubject());
-    return this.getToken.run(kind, appid);
+    return this.getToken.run(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
+  }
+
+  @MessagePattern(Subjects.token.getPairPattern)
+  getPair(@Ctx() ctx: NatsContext): TokenReply | Promise<TokenReply> {
+    return this.get(ctx);
   }
 
   @MessagePattern(Subjects.token.invalidatePattern)
   invalidate(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
-    const { kind, appid } = credentialOf(ctx.getSubject());
-    return this.invalidateToken.run(kind, appid, body.token);
+    return this.invalidateToken.run(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenInvalidate), body.token);
+  }
+
+  @MessagePattern(Subjects.token.invalidatePairPattern)
+  invalidatePair(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
+    return this.invalidate(body, ctx);
   }
 }

@@ -4,13 +4,14 @@ import { InvalidateToken } from './invalidate-token.js';
 import { MintToken } from './mint-token.js';
 import { ProactiveRefresher } from './proactive-refresher.js';
 import { RefreshDueToken } from './refresh-due-token.js';
+import { ResolveCredential } from './resolve-credential.js';
 import { TokenKeeper } from './token-keeper.js';
 import { TokensController } from './tokens.controller.js';
 import { UpstreamRateLimiter } from './upstream-rate-limiter.js';
 
 @Module({
   controllers: [TokensController],
-  providers: [TokenKeeper, MintToken, GetToken, InvalidateToken, RefreshDueToken, UpstreamRateLimiter, ProactiveRefresher],
-  exports: [TokenKeeper, ProactiveRefresher],
+  providers: [TokenKeeper, MintToken, ResolveCredential, GetToken, InvalidateToken, RefreshDueToken, UpstreamRateLimiter, ProactiveRefresher],
+  exports: [TokenKeeper, ResolveCredential, ProactiveRefresher],
 })
 export class TokensModule {}
