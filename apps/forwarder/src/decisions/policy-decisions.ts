@@ -11,7 +11,7 @@ import { tokenKey } from '../tokens/token-cache.js';
 
 export interface CachedDecision {
   decision: PolicyDecision;
-  /** `kind.appid` of the credential to inject, for an allowed call. */
+  /** The token cache key of the credential to inject (an authorizer's pair), for an allowed call. */
   tokenKey?: string;
   fetchedAt: number;
 }
@@ -99,7 +99,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
       .then(
         (decision) => {
           const entry: CachedDecision = { decision, fetchedAt: this.now() };
-          if (decision.allowed) entry.tokenKey = tokenKey(decision.credential.kind, decision.credential.appid);
+          if (decision.allowed) entry.tokenKey = tokenKey(decision.credential);
           if (generation === this.generation) {
             if (this.entries.size >= MAX_DECISIONS && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
             this.entries.set(key, entry);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isReservedPath, Reason, REASON_ERRCODE, WxgateError, type PolicyAllow, type TokenParam } from '@wxgate/contracts';
+import { describeCredential, isReservedPath, Reason, REASON_ERRCODE, WxgateError, type PolicyAllow, type TokenParam } from '@wxgate/contracts';
 import { APP_CONFIG } from '@wxgate/platform';
 import { isTokenRejection, needsComponentAppidParam } from '@wxgate/wechat';
 import { AccessLog, type CallRecord } from '../access-log/access-log.js';
@@ -112,7 +112,7 @@ export class RelayPipeline {
     const decision = cached.decision;
     if (!decision.allowed) return this.reject(res, call, decision.reason, decision.message, decision.errcode);
     // Step 7 (and 11 when there is no token).
-    const token = this.tokens.peek(cached.tokenKey!) ?? (await this.tokens.fill(decision.credential.kind, decision.credential.appid));
+    const token = this.tokens.peek(cached.tokenKey!) ?? (await this.tokens.fill(decision.credential));
     return this.forward(req, res, call, path, withComponentAppid(path, query, facts.hasComponentAppid, decision), { param: decision.tokenParam, token });
   }
 
@@ -142,9 +142,9 @@ export class RelayPipeline {
     call.errcode = answer.errcode;
     if (injection && isTokenRejection(answer.errcode)) {
       this.metrics.tokenInvalidations.inc();
-      const { kind, appid, token } = injection.token;
-      const fresh = await this.tokens.invalidate(kind, appid, token).catch((err: unknown) => {
-        this.logger.warn(`seqid ${call.seqid}: invalidating the ${kind} token of ${appid} failed: ${err instanceof Error ? err.message : String(err)}`);
+      const { token } = injection.token;
+      const fresh = await this.tokens.invalidate(injection.token, token).catch((err: unknown) => {
+        this.logger.warn(`seqid ${call.seqid}: invalidating the token of ${describeCredential(injection.token)} failed: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
       });
       // A rate-limited invalidation answers the same token: retrying with it would only repeat the answer.
