@@ -162,12 +162,12 @@ describe('authorizations', () => {
 
     it('answers the four-token form only while one component holds the authorizer', async () => {
       const resolve = new ResolveCredential(kit.credentials);
-      await expect(resolve.run({ kind: 'authorizer', appid: AUTHORIZER })).rejects.toMatchObject({
+      await expect(resolve.forToken({ kind: 'authorizer', appid: AUTHORIZER })).rejects.toMatchObject({
         reason: 'BAD_REQUEST',
         message: expect.stringMatching(new RegExp(`${COMPONENT}, ${OTHER}.*wxgate\\.token\\.get\\.authorizer\\.${COMPONENT}\\.${AUTHORIZER}`)),
       });
       await new DeleteCredential(kit.credentials, kit.keeper, resolve, kit.asEvents, kit.asClock).run({ kind: 'authorizer', appid: AUTHORIZER, componentAppid: OTHER });
-      await expect(resolve.run({ kind: 'authorizer', appid: AUTHORIZER })).resolves.toEqual(REF.authorizer);
+      await expect(resolve.forToken({ kind: 'authorizer', appid: AUTHORIZER })).resolves.toEqual(REF.authorizer);
       expect(await kit.credentials.authorizer(other)).toBeUndefined();
     });
 
@@ -176,6 +176,10 @@ describe('authorizations', () => {
       await unauthorize.run({ AppId: COMPONENT, CreateTime: Math.ceil(kit.clock.now() / 1000) + 1, InfoType: 'unauthorized', AuthorizerAppid: AUTHORIZER });
       expect((await kit.credentials.authorizer(REF.authorizer))?.status).toBe('unauthorized');
       expect(await kit.keeper.current(other)).toEqual(b);
+      // The four-token form now means the one authorization left; deleting without a component stays ambiguous.
+      const resolve = new ResolveCredential(kit.credentials);
+      await expect(resolve.forToken({ kind: 'authorizer', appid: AUTHORIZER })).resolves.toEqual(other);
+      await expect(resolve.forRow({ kind: 'authorizer', appid: AUTHORIZER })).rejects.toMatchObject({ reason: 'BAD_REQUEST' });
       await expect(kit.keeper.current(REF.authorizer)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE' });
     });
 

@@ -31,7 +31,7 @@ export class DeleteCredential {
         if (!(await this.credentials.deleteApp(appid))) throw notFound({ kind, appid });
         break;
       case 'authorizer': {
-        const pair = await this.resolve.run({ kind, appid, componentAppid });
+        const pair = await this.resolve.forRow({ kind, appid, componentAppid });
         if (!(await this.#deleteAuthorizer({ componentAppid: pair.componentAppid!, appid }))) throw notFound(pair);
         return;
       }

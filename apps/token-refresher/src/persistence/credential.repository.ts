@@ -156,9 +156,9 @@ export class CredentialRepository {
   }
 
   /** The components holding an authorization (current or revoked) of `appid`, in appid order. */
-  async componentsOf(appid: string): Promise<string[]> {
-    const rows = await this.#authorizers.find({ select: { componentAppid: true }, where: { appid }, order: { componentAppid: 'ASC' } });
-    return rows.map((r) => r.componentAppid);
+  async componentsOf(appid: string): Promise<{ componentAppid: string; status: AuthorizationStatus }[]> {
+    const rows = await this.#authorizers.find({ select: { componentAppid: true, status: true }, where: { appid }, order: { componentAppid: 'ASC' } });
+    return rows.map((r) => ({ componentAppid: r.componentAppid, status: r.status }));
   }
 
   async authorizers(componentAppid?: string): Promise<Authorizer[]> {

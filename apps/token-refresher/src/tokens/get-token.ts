@@ -18,7 +18,7 @@ export class GetToken {
   ) {}
 
   run(ref: CredentialRef): TokenReply | Promise<TokenReply> {
-    if (ResolveCredential.needsLookup(ref)) return this.resolve.run(ref).then((pair) => this.run(pair));
+    if (ResolveCredential.needsLookup(ref)) return this.resolve.forToken(ref).then((pair) => this.run(pair));
     const cached = this.keeper.peek(ref);
     if (cached !== undefined) {
       this.metrics.served(ref.kind);

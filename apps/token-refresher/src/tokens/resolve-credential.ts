@@ -4,9 +4,10 @@ import { CredentialRepository } from '../persistence/credential.repository.js';
 import { notFound } from './mint-token.js';
 
 /**
- * The four-token authorizer subjects (`wxgate.token.get.authorizer.<appid>`) name no component.
- * They keep answering while exactly one component holds that authorizer; once several do, the
- * caller must say which (BAD_REQUEST naming the components and the five-token subject).
+ * The four-token authorizer subjects (`wxgate.token.get.authorizer.<appid>`) and a
+ * `credentials.delete` without `componentAppid` name no component. They keep working while the
+ * authorizer belongs to one component; once several hold it, the caller must say which
+ * (BAD_REQUEST naming the components and the five-token subject).
  */
 @Injectable()
 export class ResolveCredential {
@@ -17,16 +18,32 @@ export class ResolveCredential {
     return ref.kind === 'authorizer' && ref.componentAppid === undefined;
   }
 
-  async run(ref: CredentialRef): Promise<CredentialRef> {
+  /**
+   * For tokens: the one component the app currently authorizes (an authorization revoked for one
+   * component does not make the other ambiguous), else the one it ever authorized.
+   */
+  async forToken(ref: CredentialRef): Promise<CredentialRef> {
     if (!ResolveCredential.needsLookup(ref)) return ref;
-    const components = await this.credentials.componentsOf(ref.appid);
-    if (components.length === 0) throw notFound(ref);
-    if (components.length > 1) {
+    const held = await this.credentials.componentsOf(ref.appid);
+    const authorized = held.filter((h) => h.status === 'authorized');
+    return this.#one(ref, authorized.length > 0 ? authorized : held);
+  }
+
+  /** For deletion: the one component holding a row for the app, authorized or not. */
+  async forRow(ref: CredentialRef): Promise<CredentialRef> {
+    if (!ResolveCredential.needsLookup(ref)) return ref;
+    return this.#one(ref, await this.credentials.componentsOf(ref.appid));
+  }
+
+  #one(ref: CredentialRef, held: { componentAppid: string }[]): CredentialRef {
+    if (held.length === 0) throw notFound(ref);
+    if (held.length > 1) {
+      const components = held.map((h) => h.componentAppid);
       throw new WxgateError(
         Reason.BAD_REQUEST,
-        `authorizer ${ref.appid} has authorized several components (${components.join(', ')}): name one, e.g. ${Subjects.token.get('authorizer', ref.appid, components[0])}`,
+        `authorizer ${ref.appid} has authorized several components (${components.join(', ')}): name one, e.g. ${Subjects.token.get('authorizer', ref.appid, components[0])} or componentAppid in the request`,
       );
     }
-    return { kind: 'authorizer', appid: ref.appid, componentAppid: components[0] };
+    return { kind: 'authorizer', appid: ref.appid, componentAppid: held[0]!.componentAppid };
   }
 }
