@@ -28,6 +28,7 @@ export const DURABLE_CONSUMERS = {
 export const CREDENTIAL_SUBJECT_PREFIXES = {
   tokenGet: 'wxgate.token.get.',
   tokenInvalidate: 'wxgate.token.invalidate.',
+  tokenIssue: 'wxgate.token.issue.',
   tokenRefreshed: 'wxgate.events.token.refreshed.',
 } as const;
 
@@ -46,6 +47,23 @@ export const Subjects = {
     getPairPattern: 'wxgate.token.get.authorizer.*.*',
     invalidatePattern: 'wxgate.token.invalidate.*.*',
     invalidatePairPattern: 'wxgate.token.invalidate.authorizer.*.*',
+    /**
+     * Extension (SDK token endpoints, docs/sdk.md): the token for a caller that proves it holds the
+     * credential — `{secret}` for `app` and `component`; never a WeChat call because of the caller.
+     */
+    issue: (kind: 'app' | 'component', appid: string) => `wxgate.token.issue.${kind}.${appid}`,
+    /** `{componentToken}`: the pair's token, for a caller holding the component's current token. */
+    issueAuthorizer: (componentAppid: string, authorizerAppid: string) => `wxgate.token.issue.authorizer.${componentAppid}.${authorizerAppid}`,
+    /** `{componentToken, authorizationCode}`: the authorization a code stands for (exchanged once). */
+    exchange: (componentAppid: string) => `wxgate.token.exchange.${componentAppid}`,
+    exchangePattern: 'wxgate.token.exchange.*',
+    /**
+     * Extension: `{token}` → the new token (`token.invalidate`'s reply) when `token` is the current
+     * token of some credential — a forwarder that did not hand it out asks by value.
+     */
+    reject: 'wxgate.token.reject',
+    issueCredentialPattern: 'wxgate.token.issue.*.*',
+    issueAuthorizerPattern: 'wxgate.token.issue.authorizer.*.*',
   },
   admin: {
     componentPut: 'wxgate.admin.component.put',

@@ -7,7 +7,7 @@ import { TokenCache, tokenKey, type TokenSource } from './token-cache.js';
 function setup() {
   let now = 1_000_000;
   let n = 0;
-  const calls = { get: 0, invalidate: 0 };
+  const calls = { get: 0, invalidate: 0, reject: 0 };
   let fail: Error | undefined;
   const source: TokenSource = {
     async getToken(ref: CredentialRef): Promise<TokenReply> {
@@ -24,6 +24,12 @@ function setup() {
     subscribe: (subject, handle) => {
       listeners.push({ subject, handle });
       return { unsubscribe: () => undefined } as ReturnType<NonNullable<TokenSource['subscribe']>>;
+    },
+    async rejectToken(token: string): Promise<TokenReply> {
+      calls.reject++;
+      await Promise.resolve();
+      if (token.startsWith('foreign')) throw new WxgateError(Reason.CREDENTIAL_NOT_FOUND, 'not a token wxgate holds');
+      return { kind: 'app', appid: 'wxapp0002', token: `t${++n}`, expiresAt: now + 2000 };
     },
   };
   const listeners: { subject: string; handle: (subject: string, body: unknown) => void }[] = [];
@@ -94,5 +100,22 @@ describe('TokenCache', () => {
     announce(Subjects.events.tokenRefreshed('authorizer', a.appid, a.componentAppid), { expiresAt: 0 });
     expect(cache.peek(tokenKey(a))).toBeUndefined();
     expect(cache.peek(tokenKey(b))?.token).toBe(tb.token);
+  });
+
+  it('recognises the tokens it handed out, and asks the refresher once about a token it does not hold', async () => {
+    const { cache, calls, advance } = setup();
+    const issued = cache.remember({ kind: 'app', appid: 'wxapp0001', token: 'sdk-token', expiresAt: 1_000_000 + 2000 });
+    expect(cache.ownerOf('sdk-token')).toBe(issued);
+    expect(cache.ownerOf('other')).toBeUndefined();
+
+    const fresh = await Promise.all([1, 2].map(() => cache.rejectUnknown('from-another-forwarder')));
+    expect(fresh.map((t) => t?.token)).toEqual(['t1', 't1']);
+    expect(cache.peek(tokenKey({ kind: 'app', appid: 'wxapp0002' }))?.token).toBe('t1');
+    expect(await cache.rejectUnknown('foreign-1')).toBeUndefined();
+    expect(await cache.rejectUnknown('foreign-1')).toBeUndefined();
+    expect(calls.reject).toBe(2);
+    advance(60_000);
+    expect(await cache.rejectUnknown('foreign-1')).toBeUndefined();
+    expect(calls.reject).toBe(3);
   });
 });

@@ -10,12 +10,12 @@ export class RefresherEvents {
   constructor(private readonly publisher: EventPublisher) {}
 
   /**
-   * After every refresh. A lost one only delays cache drops elsewhere (tokens stay valid past a
-   * refresh), so a failure is logged and not retried.
+   * After every refresh: a broadcast, so a stream failing over never holds up the token reply. A
+   * lost one only delays cache drops elsewhere (tokens stay valid past a refresh).
    */
   async tokenRefreshed(ref: CredentialRef, expiresAt: number): Promise<void> {
     try {
-      await this.publisher.publish(Subjects.events.tokenRefreshed(ref.kind, ref.appid, ref.componentAppid), { expiresAt });
+      await this.publisher.broadcast(Subjects.events.tokenRefreshed(ref.kind, ref.appid, ref.componentAppid), { expiresAt });
     } catch (err) {
       this.logger.warn(`could not publish token.refreshed for ${describeCredential(ref)}: ${(err as Error).name}`);
     }

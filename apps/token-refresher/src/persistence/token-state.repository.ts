@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import type { CredentialKind, CredentialRef } from '@wxgate/contracts';
+import { safeEqual } from '@wxgate/wechat';
 import { SecretBox } from '../secrets/secret-box.js';
 import { TokenStateEntity } from './entities/token-state.entity.js';
 
@@ -38,6 +39,10 @@ export function tokenContext(ref: CredentialRef): string {
   return key.kind === 'authorizer' ? `token:authorizer:${key.componentAppid}:${key.appid}` : `token:${key.kind}:${key.appid}`;
 }
 
+function refOf(row: TokenStateEntity): CredentialRef {
+  return row.kind === 'authorizer' ? { kind: row.kind, componentAppid: row.componentAppid, appid: row.appid } : { kind: row.kind, appid: row.appid };
+}
+
 const WHERE_KEY = 'kind = :kind AND component_appid = :componentAppid AND appid = :appid';
 
 /**
@@ -59,6 +64,20 @@ export class TokenStateRepository {
     const row = await this.#rows.findOneBy(keyOf(ref));
     if (!row) return undefined;
     return { ...this.#schedule(row), token: this.box.openOptional(row.token, tokenContext(ref)) };
+  }
+
+  /**
+   * The credential whose stored, unexpired token this is. Tokens are sealed with a random IV, so
+   * this opens each candidate: meant for the rare rejected-token path, never for serving.
+   */
+  async ownerOf(token: string, now: number): Promise<CredentialRef | undefined> {
+    const rows = await this.#rows.createQueryBuilder('t').where('t.token IS NOT NULL AND t.expires_at > :now', { now }).getMany();
+    for (const row of rows) {
+      const ref = refOf(row);
+      const stored = this.box.openOptional(row.token, tokenContext(ref));
+      if (stored !== undefined && safeEqual(stored, token)) return ref;
+    }
+    return undefined;
   }
 
   async schedules(): Promise<TokenSchedule[]> {

@@ -87,6 +87,14 @@ export class TokenKeeper {
     return cached !== undefined ? Promise.resolve(cached) : this.reload(ref);
   }
 
+  /** The token valid now, cached or stored, without ever calling WeChat for one (undefined: none). */
+  async held(ref: CredentialRef): Promise<TokenReply | undefined> {
+    const cached = this.peek(ref);
+    if (cached !== undefined) return cached;
+    const state = await this.tokens.read(ref);
+    return state && isServable(state, this.clock.now()) ? reply(ref, state) : undefined;
+  }
+
   /** Like `current`, but from the database even while a token is cached (compare-and-refresh). */
   reload(ref: CredentialRef): Promise<TokenReply> {
     // Concurrent misses share one read; a drop in between starts a new one.

@@ -5,13 +5,19 @@ import {
   Reason,
   Subjects,
   TokenInvalidateRequest,
+  AppTokenIssueRequest,
+  AuthorizerTokenIssueRequest,
+  ComponentTokenIssueRequest,
   WxgateError,
+  parsePayload,
   type CredentialRef,
   type TokenReply,
 } from '@wxgate/contracts';
 import { NatsController, ZodPayload } from '@wxgate/nats';
 import { GetToken } from './get-token.js';
 import { InvalidateToken } from './invalidate-token.js';
+import { InvalidateIssuedToken } from './invalidate-issued-token.js';
+import { IssueTokenToSdk } from './issue-token-to-sdk.js';
 
 /** The credential a token subject names (`<kind>.<appid>` or `authorizer.<componentAppid>.<appid>`), or BAD_REQUEST. */
 export function credentialOf(subject: string, prefix: string): CredentialRef {
@@ -26,6 +32,8 @@ export class TokensController {
   constructor(
     private readonly getToken: GetToken,
     private readonly invalidateToken: InvalidateToken,
+    private readonly issueToken: IssueTokenToSdk,
+    private readonly invalidateIssued: InvalidateIssuedToken,
   ) {}
 
   @MessagePattern(Subjects.token.getPattern)
@@ -46,5 +54,28 @@ export class TokensController {
   @MessagePattern(Subjects.token.invalidatePairPattern)
   invalidatePair(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
     return this.invalidate(body, ctx);
+  }
+
+  @MessagePattern(Subjects.token.reject)
+  reject(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest): Promise<TokenReply> {
+    return this.invalidateIssued.run(body.token);
+  }
+
+  /** `wxgate.token.issue.app.<appid>` `{secret, forceRefresh?}` and `.component.<appid>` `{secret}`. */
+  @MessagePattern(Subjects.token.issueCredentialPattern)
+  issue(@Payload() body: unknown, @Ctx() ctx: NatsContext): Promise<TokenReply> {
+    const { kind, appid } = credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenIssue);
+    if (kind === 'app') {
+      const { secret, forceRefresh } = parsePayload(AppTokenIssueRequest, body);
+      return this.issueToken.app(appid, secret, forceRefresh ?? false);
+    }
+    if (kind === 'component') return this.issueToken.component(appid, parsePayload(ComponentTokenIssueRequest, body).secret);
+    throw new WxgateError(Reason.BAD_REQUEST, 'authorizer tokens are issued on wxgate.token.issue.authorizer.<componentAppid>.<authorizerAppid>');
+  }
+
+  @MessagePattern(Subjects.token.issueAuthorizerPattern)
+  issueAuthorizer(@Payload(new ZodPayload(AuthorizerTokenIssueRequest)) body: AuthorizerTokenIssueRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
+    const { componentAppid, appid } = credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenIssue);
+    return this.issueToken.authorizer(componentAppid!, appid, body.componentToken);
   }
 }

@@ -25,6 +25,9 @@ export class AuthorizerPairs1764760000000 implements MigrationInterface {
   // A new key means a new table on SQLite, so both databases take the same path: create the
   // table under a new name, copy the rows, drop the old one, rename.
   async up(queryRunner: QueryRunner): Promise<void> {
+    // Raw SQL names its tables in the configured schema (PostgreSQL `?schema=`), like TypeORM's own calls.
+    const schema = (queryRunner.connection.options as { schema?: string }).schema;
+    const t = (name: string) => (schema ? `"${schema}"."${name}"` : `"${name}"`);
     await queryRunner.createTable(
       new Table({
         name: 'refresher_authorizers_pairs',
@@ -41,7 +44,7 @@ export class AuthorizerPairs1764760000000 implements MigrationInterface {
       }),
     );
     const authorizerColumns = AUTHORIZER_COLUMNS.join(', ');
-    await queryRunner.query(`INSERT INTO refresher_authorizers_pairs (${authorizerColumns}) SELECT ${authorizerColumns} FROM refresher_authorizers`);
+    await queryRunner.query(`INSERT INTO ${t('refresher_authorizers_pairs')} (${authorizerColumns}) SELECT ${authorizerColumns} FROM ${t('refresher_authorizers')}`);
     await queryRunner.createTable(
       new Table({
         name: 'refresher_tokens_pairs',
@@ -68,10 +71,10 @@ export class AuthorizerPairs1764760000000 implements MigrationInterface {
     // Components and apps keep their row as is; an authorizer's token moves to its pair (a token
     // row without an authorizer row belongs to no pair and is left behind).
     await queryRunner.query(
-      `INSERT INTO refresher_tokens_pairs (kind, component_appid, appid, ${tokenColumns}) SELECT t.kind, '', t.appid, ${fromTokens} FROM refresher_tokens t WHERE t.kind <> 'authorizer'`,
+      `INSERT INTO ${t('refresher_tokens_pairs')} (kind, component_appid, appid, ${tokenColumns}) SELECT t.kind, '', t.appid, ${fromTokens} FROM ${t('refresher_tokens')} t WHERE t.kind <> 'authorizer'`,
     );
     await queryRunner.query(
-      `INSERT INTO refresher_tokens_pairs (kind, component_appid, appid, ${tokenColumns}) SELECT t.kind, a.component_appid, t.appid, ${fromTokens} FROM refresher_tokens t JOIN refresher_authorizers a ON a.appid = t.appid WHERE t.kind = 'authorizer'`,
+      `INSERT INTO ${t('refresher_tokens_pairs')} (kind, component_appid, appid, ${tokenColumns}) SELECT t.kind, a.component_appid, t.appid, ${fromTokens} FROM ${t('refresher_tokens')} t JOIN ${t('refresher_authorizers')} a ON a.appid = t.appid WHERE t.kind = 'authorizer'`,
     );
     await queryRunner.dropTable('refresher_tokens');
     await queryRunner.dropTable('refresher_authorizers');
@@ -79,7 +82,7 @@ export class AuthorizerPairs1764760000000 implements MigrationInterface {
     await queryRunner.renameTable('refresher_authorizers_pairs', 'refresher_authorizers');
     // The four-token subject `token.get.authorizer.<appid>` looks a pair up by the authorizer appid.
     await queryRunner.createIndex('refresher_authorizers', new TableIndex({ name: 'idx_refresher_authorizers_appid', columnNames: ['appid'] }));
-    await queryRunner.query(`INSERT INTO refresher_meta (key, value) VALUES ('${RESEAL_PAIRS_KEY}', 'pending')`);
+    await queryRunner.query(`INSERT INTO ${t('refresher_meta')} (key, value) VALUES ('${RESEAL_PAIRS_KEY}', 'pending')`);
   }
 
   async down(): Promise<void> {
