@@ -85,11 +85,27 @@ export const Subjects = {
     shareAdd: 'wxgate.admin.share.add',
     shareRemove: 'wxgate.admin.share.remove',
     shareList: 'wxgate.admin.share.list',
+    /** WeChat Pay merchants (token-refresher) and which environments may use them (policy). */
+    merchantPut: 'wxgate.admin.merchant.put',
+    /** Extension (not in SPEC): `{mchid}` → `{ok:true}`, or CREDENTIAL_NOT_FOUND. */
+    merchantDelete: 'wxgate.admin.merchant.delete',
+    merchantBind: 'wxgate.admin.merchant.bind',
+    merchantUnbind: 'wxgate.admin.merchant.unbind',
+    /** Extension (not in SPEC): `{envId}` → `{mchids:[…]}`. */
+    merchantBindings: 'wxgate.admin.merchant.bindings',
     /** Extension: every replica of every service answers (outside queue groups) with its identity. */
     ping: 'wxgate.admin.ping',
   },
   policy: {
     check: 'wxgate.policy.check',
+  },
+  pay: {
+    sign: (mchid: string) => `wxgate.pay.sign.${mchid}`,
+    keys: (mchid: string) => `wxgate.pay.keys.${mchid}`,
+    jsapi: (mchid: string) => `wxgate.pay.jsapi.${mchid}`,
+    signPattern: 'wxgate.pay.sign.*',
+    keysPattern: 'wxgate.pay.keys.*',
+    jsapiPattern: 'wxgate.pay.jsapi.*',
   },
   events: {
     all: 'wxgate.events.>',
@@ -104,6 +120,9 @@ export const Subjects = {
     tokenRefreshedAll: 'wxgate.events.token.refreshed.>',
     policyChanged: (envId: string) => `wxgate.events.policy.changed.${envId}`,
     policyChangedAll: 'wxgate.events.policy.changed.>',
+    /** A verified, decrypted WeChat Pay notification; `eventType` like `TRANSACTION.SUCCESS` spans two tokens. */
+    pay: (mchid: string, eventType: string) => `wxgate.events.pay.${mchid}.${eventType}`,
+    payAll: 'wxgate.events.pay.>',
   },
 } as const;
 
@@ -124,4 +143,9 @@ export function credentialFromSubject(subject: string, prefix: string): Credenti
   if (parts.length !== 2) return { problem: `the subject must be ${shape}` };
   if (!APPID_PATTERN.test(first!)) return { problem: 'appid in the subject must be a WeChat appid' };
   return { kind: kind as CredentialKind, appid: first! };
+}
+
+/** The merchant id, the last token of `wxgate.pay.<op>.<mchid>`. */
+export function mchidFromSubject(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
 }

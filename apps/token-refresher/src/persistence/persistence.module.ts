@@ -6,6 +6,7 @@ import { loadMasterKey } from '../secrets/master-key.js';
 import { verifyMasterKey } from '../secrets/master-key-check.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { CredentialRepository } from './credential.repository.js';
+import { MerchantRepository } from './merchant.repository.js';
 import { resealAuthorizerPairs } from './reseal-authorizer-pairs.js';
 import { TokenStateRepository } from './token-state.repository.js';
 
@@ -29,7 +30,8 @@ import { TokenStateRepository } from './token-state.repository.js';
     },
     CredentialRepository,
     TokenStateRepository,
+    MerchantRepository,
   ],
-  exports: [SecretBox, CredentialRepository, TokenStateRepository],
+  exports: [SecretBox, CredentialRepository, TokenStateRepository, MerchantRepository],
 })
 export class PersistenceModule {}
