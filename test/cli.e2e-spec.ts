@@ -307,9 +307,9 @@ describe('wxgate CLI', () => {
   });
 
   it('removes environments, authorizers, apps and components', async () => {
-    const [envRm, authorizerRm, appRm] = await Promise.all([wxgate(['env', 'rm', APP_ENV]), wxgate(['authorizer', 'rm', SYNCED.appid]), wxgate(['app', 'rm', APP.appid])]);
+    const [envRm, authorizerRm, appRm] = await Promise.all([wxgate(['env', 'rm', APP_ENV]), wxgate(['authorizer', 'rm', SYNCED.appid, '--component', COMPONENT.appid]), wxgate(['app', 'rm', APP.appid])]);
     expectOk(envRm, `ok: environment ${APP_ENV} removed`);
-    expectOk(authorizerRm, `ok: authorizer ${SYNCED.appid} removed`);
+    expectOk(authorizerRm, `ok: authorizer ${SYNCED.appid} of ${COMPONENT.appid} removed`);
     expectOk(appRm, `ok: app ${APP.appid} removed`);
     const [envGone, appGone, componentRm] = await Promise.all([wxgate(['env', 'show', APP_ENV]), wxgate(['token', 'get', 'app', APP.appid]), wxgate(['--json', 'component', 'rm', COMPONENT.appid])]);
     expectRefused(envGone, 'ENV_NOT_FOUND');
@@ -328,7 +328,8 @@ describe('wxgate CLI', () => {
 });
 
 describe('wxgate CLI with NATS credentials', () => {
-  const SHOP_SUBJECT = `wxgate.token.get.authorizer.${AUTHORIZER}`;
+  // A service allowed exactly one pair's token (docs/authorizer-pairs.md).
+  const SHOP_SUBJECT = `wxgate.token.get.authorizer.${COMPONENT.appid}.${AUTHORIZER}`;
   let url: string;
   let server: ReturnType<typeof spawn>;
   let dir: { path: string; remove(): void };
@@ -394,7 +395,9 @@ authorization {
     const denied = await wxgate(['token', 'get', 'authorizer', IMPORTED.appid], { env: shop });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toBe(`error: PERMISSION_DENIED: this NATS user may not publish to wxgate.token.get.authorizer.${IMPORTED.appid}\n`);
-    const allowed = await wxgate(['token', 'get', 'authorizer', AUTHORIZER], { env: shop });
+    const unnamed = await wxgate(['token', 'get', 'authorizer', AUTHORIZER], { env: shop });
+    expect(unnamed.stderr).toBe(`error: PERMISSION_DENIED: this NATS user may not publish to wxgate.token.get.authorizer.${AUTHORIZER}\n`);
+    const allowed = await wxgate(['token', 'get', 'authorizer', AUTHORIZER, '--component', COMPONENT.appid], { env: shop });
     expect(allowed.code).toBe(2);
   });
 });

@@ -204,7 +204,7 @@ describe.each(backends)('token-refresher on %s (built process, private NATS, san
     sandbox.state.authorizations.authorize(component.appid, synced, [5]);
     remember(sandbox.state.authorizations.get(component.appid, synced)!.refreshToken);
     const reply = await req('wxgate.admin.authorizer.sync', { componentAppid: component.appid });
-    expect(reply).toEqual({ imported: 3 });
+    expect(reply).toEqual({ imported: 3, unauthorized: 0 });
     await waitFor(() => events.messages.some((m) => m.subject.endsWith(synced)), { what: 'sync event' });
     const syncedToken = await get('authorizer', synced);
     expect(sandbox.state.tokens.check(syncedToken.token as string).ok).toBe(true);

@@ -1,5 +1,5 @@
 /** Reply payloads of SPEC §3. */
-import type { CredentialKind, CredentialStatus, TokenParam } from './credentials.js';
+import type { CredentialKind, CredentialRef, CredentialStatus, TokenParam } from './credentials.js';
 import type { Reason } from './reasons.js';
 
 export interface OkReply {
@@ -10,6 +10,8 @@ export const OK: OkReply = { ok: true };
 export interface TokenReply {
   kind: CredentialKind;
   appid: string;
+  /** Authorizers: the component whose authorization this token is. */
+  componentAppid?: string;
   token: string;
   /** Epoch ms; the token is never served past it. */
   expiresAt: number;
@@ -36,6 +38,8 @@ export interface CredentialListItem {
 
 export interface AuthorizerSyncReply {
   imported: number;
+  /** Authorizers of the component WeChat no longer lists, now `unauthorized`. */
+  unauthorized: number;
 }
 
 export interface AllowlistReply {
@@ -61,7 +65,8 @@ export interface EnvListReply {
 
 export interface PolicyAllow {
   allowed: true;
-  credential: { kind: CredentialKind; appid: string };
+  /** For an authorizer, `componentAppid` names the component whose authorization's token to inject. */
+  credential: CredentialRef;
   tokenParam: TokenParam;
   componentAppid?: string;
 }

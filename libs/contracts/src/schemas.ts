@@ -46,7 +46,8 @@ export const ComponentPutRequest = z.object({
 export const AppPutRequest = z.object({ appid, secret });
 export const AuthorizerPutRequest = z.object({ componentAppid: appid, authorizerAppid: appid, refreshToken: secret });
 export const AuthorizerSyncRequest = z.object({ componentAppid: appid });
-export const CredentialsDeleteRequest = z.object({ kind: credentialKind, appid });
+/** `componentAppid` names the pair for authorizers; it may be left out while only one component holds the appid. */
+export const CredentialsDeleteRequest = z.object({ kind: credentialKind, appid, componentAppid: appid.optional() });
 
 // --- policy ---
 export const EnvPutRequest = z.object({ envId, ownerAppid: appid, ownerKind: z.enum(['component', 'app']) });

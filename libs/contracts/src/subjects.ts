@@ -2,7 +2,8 @@
  * Every NATS subject wxgate speaks. Grep this file to see every message that crosses NATS.
  * SPEC §3: all subjects start with `wxgate.`.
  */
-import type { CredentialKind } from './credentials.js';
+import { APPID_PATTERN } from './schemas.js';
+import { CREDENTIAL_KINDS, credentialKey, type CredentialKind, type CredentialRef } from './credentials.js';
 
 export const EVENTS_STREAM = 'WXGATE_EVENTS';
 
@@ -19,12 +20,33 @@ export const DURABLE_CONSUMERS = {
   policyAuthorizerEvents: 'policy-authorizer-events',
 } as const;
 
+/**
+ * The subject prefixes that end in a credential: `<kind>.<appid>`, or for an authorizer
+ * `authorizer.<componentAppid>.<authorizerAppid>` (the four-token `authorizer.<appid>` form of the
+ * token subjects still answers while only one component holds that authorizer).
+ */
+export const CREDENTIAL_SUBJECT_PREFIXES = {
+  tokenGet: 'wxgate.token.get.',
+  tokenInvalidate: 'wxgate.token.invalidate.',
+  tokenIssue: 'wxgate.token.issue.',
+  tokenRefreshed: 'wxgate.events.token.refreshed.',
+} as const;
+
+/** `<kind>.<appid>` or `authorizer.<componentAppid>.<authorizerAppid>`: the tail of a credential subject. */
+function credentialTail(kind: CredentialKind, appid: string, componentAppid?: string): string {
+  return credentialKey({ kind, appid, componentAppid });
+}
+
 export const Subjects = {
   token: {
-    get: (kind: CredentialKind, appid: string) => `wxgate.token.get.${kind}.${appid}`,
-    invalidate: (kind: CredentialKind, appid: string) => `wxgate.token.invalidate.${kind}.${appid}`,
+    /** Pass `componentAppid` for authorizers: the pair's token (the four-token form is for one-component setups). */
+    get: (kind: CredentialKind, appid: string, componentAppid?: string) => `wxgate.token.get.${credentialTail(kind, appid, componentAppid)}`,
+    invalidate: (kind: CredentialKind, appid: string, componentAppid?: string) =>
+      `wxgate.token.invalidate.${credentialTail(kind, appid, componentAppid)}`,
     getPattern: 'wxgate.token.get.*.*',
+    getPairPattern: 'wxgate.token.get.authorizer.*.*',
     invalidatePattern: 'wxgate.token.invalidate.*.*',
+    invalidatePairPattern: 'wxgate.token.invalidate.authorizer.*.*',
     /**
      * Extension (SDK token endpoints, docs/sdk.md): the token for a caller that proves it holds the
      * credential — `{secret}` for `app` and `component`; never a WeChat call because of the caller.
@@ -92,7 +114,9 @@ export const Subjects = {
     authorizer: (componentAppid: string, authorizerAppid: string) =>
       `wxgate.events.authorizer.${componentAppid}.${authorizerAppid}`,
     authorizerAll: 'wxgate.events.authorizer.>',
-    tokenRefreshed: (kind: CredentialKind, appid: string) => `wxgate.events.token.refreshed.${kind}.${appid}`,
+    /** Authorizers are announced per pair: `…refreshed.authorizer.<componentAppid>.<authorizerAppid>`. */
+    tokenRefreshed: (kind: CredentialKind, appid: string, componentAppid?: string) =>
+      `wxgate.events.token.refreshed.${credentialTail(kind, appid, componentAppid)}`,
     tokenRefreshedAll: 'wxgate.events.token.refreshed.>',
     policyChanged: (envId: string) => `wxgate.events.policy.changed.${envId}`,
     policyChangedAll: 'wxgate.events.policy.changed.>',
@@ -102,10 +126,23 @@ export const Subjects = {
   },
 } as const;
 
-/** Splits `wxgate.token.get.<kind>.<appid>` (or `.invalidate.`) into its last two tokens. */
-export function credentialFromSubject(subject: string): { kind: string; appid: string } {
-  const parts = subject.split('.');
-  return { kind: parts[parts.length - 2] ?? '', appid: parts[parts.length - 1] ?? '' };
+/**
+ * The credential a subject names after `prefix` (one of CREDENTIAL_SUBJECT_PREFIXES), or a
+ * problem saying what is wrong with it. `componentAppid` is missing for the four-token authorizer
+ * form, which leaves finding the component to the token-refresher.
+ */
+export function credentialFromSubject(subject: string, prefix: string): CredentialRef | { problem: string } {
+  const parts = subject.startsWith(prefix) ? subject.slice(prefix.length).split('.') : [];
+  const [kind, first, second] = parts;
+  const shape = `${prefix}<kind>.<appid> or ${prefix}authorizer.<componentAppid>.<authorizerAppid>`;
+  if (!(CREDENTIAL_KINDS as readonly string[]).includes(kind ?? '')) return { problem: `kind must be one of ${CREDENTIAL_KINDS.join(', ')} (subject ${shape})` };
+  if (parts.length === 3 && kind === 'authorizer') {
+    if (!APPID_PATTERN.test(first!) || !APPID_PATTERN.test(second!)) return { problem: 'appids in the subject must be WeChat appids' };
+    return { kind: 'authorizer', componentAppid: first!, appid: second! };
+  }
+  if (parts.length !== 2) return { problem: `the subject must be ${shape}` };
+  if (!APPID_PATTERN.test(first!)) return { problem: 'appid in the subject must be a WeChat appid' };
+  return { kind: kind as CredentialKind, appid: first! };
 }
 
 /** The merchant id, the last token of `wxgate.pay.<op>.<mchid>`. */

@@ -30,9 +30,9 @@ export function credentialsTable(items: CredentialListItem[], now = Date.now()):
   return table(head, rows);
 }
 
-async function remove(cli: CliContext, kind: CredentialKind, appid: string): Promise<void> {
-  const reply = await cli.session().request<OkReply>(Subjects.admin.credentialsDelete, { kind, appid });
-  cli.done(`${kind} ${appid} removed`, reply);
+async function remove(cli: CliContext, kind: CredentialKind, appid: string, componentAppid?: string): Promise<void> {
+  const reply = await cli.session().request<OkReply>(Subjects.admin.credentialsDelete, componentAppid ? { kind, appid, componentAppid } : { kind, appid });
+  cli.done(`${kind} ${appid}${componentAppid ? ` of ${componentAppid}` : ''} removed`, reply);
 }
 
 export function registerCredentialCommands(program: Command, cli: CliContext): void {
@@ -113,21 +113,22 @@ order --secret, --token, --aes-key (only those not given as flags):
     });
   authorizer
     .command('sync <componentAppid>')
-    .description("pull every authorization of a component from WeChat (api_get_authorizer_list)")
+    .description('pull every authorization of a component from WeChat (api_get_authorizer_list); the ones WeChat no longer lists become unauthorized')
     .action(async (componentAppid: string) => {
       const reply = await cli.session().request<AuthorizerSyncReply>(Subjects.admin.authorizerSync, { componentAppid });
-      cli.print(`ok: ${reply.imported} authorizer(s) of ${componentAppid} imported`, reply);
+      cli.print(`ok: ${reply.imported} authorizer(s) of ${componentAppid} imported, ${reply.unauthorized} no longer listed by WeChat marked unauthorized`, reply);
     });
   authorizer
     .command('list [componentAppid]')
     .alias('ls')
-    .description('authorizers (of one component when given) with status and time left')
+    .description('authorizations (of one component when given): app, component, status and time left; an app that authorized several components has a row for each')
     .action(async (componentAppid: string | undefined) => {
       const items = (await listCredentials(cli, 'authorizer')).filter((c) => !componentAppid || c.componentAppid === componentAppid);
       cli.print(credentialsTable(items), items);
     });
   authorizer
     .command('rm <authorizerAppid>')
-    .description("forget an authorizer's refresh token and token")
-    .action((appid: string) => remove(cli, 'authorizer', appid));
+    .description("forget an authorization's refresh token and token")
+    .option('--component <componentAppid>', 'the component whose authorization to forget (needed when the app authorized several)')
+    .action((appid: string, opts: { component?: string }) => remove(cli, 'authorizer', appid, opts.component));
 }

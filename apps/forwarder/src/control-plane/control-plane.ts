@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { Subjects, WxgateError, type CredentialKind, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
+import { Subjects, WxgateError, type CredentialRef, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
 import { decodePayload, NATS_CONNECTION, NatsUnavailableError, requestJson } from '@wxgate/nats';
 import { RelayMetrics, type NatsRequestName } from '../metrics/relay.metrics.js';
 
@@ -26,12 +26,14 @@ export class ControlPlane {
     return this.counted('policy.check', () => requestJson<PolicyDecision>(this.nc, Subjects.policy.check, request, POLICY_TIMEOUT_MS));
   }
 
-  getToken(kind: CredentialKind, appid: string): Promise<TokenReply> {
-    return this.counted('token.get', () => requestJson<TokenReply>(this.nc, Subjects.token.get(kind, appid), {}, TOKEN_TIMEOUT_MS));
+  /** An authorizer's token is asked for by its pair (the five-token subject). */
+  getToken(ref: CredentialRef): Promise<TokenReply> {
+    return this.counted('token.get', () => requestJson<TokenReply>(this.nc, Subjects.token.get(ref.kind, ref.appid, ref.componentAppid), {}, TOKEN_TIMEOUT_MS));
   }
 
-  invalidateToken(kind: CredentialKind, appid: string, token: string): Promise<TokenReply> {
-    return this.counted('token.invalidate', () => requestJson<TokenReply>(this.nc, Subjects.token.invalidate(kind, appid), { token }, TOKEN_TIMEOUT_MS));
+  invalidateToken(ref: CredentialRef, token: string): Promise<TokenReply> {
+    const subject = Subjects.token.invalidate(ref.kind, ref.appid, ref.componentAppid);
+    return this.counted('token.invalidate', () => requestJson<TokenReply>(this.nc, subject, { token }, TOKEN_TIMEOUT_MS));
   }
 
   /** WeChat rejected a caller's token this forwarder does not know: the refresher finds its owner. */

@@ -13,7 +13,7 @@ import { PolicyRevisionWatermark } from './policy-revision.js';
 
 export interface CachedDecision {
   decision: PolicyDecision;
-  /** `kind.appid` of the credential to inject, for an allowed call. */
+  /** The token cache key of the credential to inject (an authorizer's pair), for an allowed call. */
   tokenKey?: string;
   fetchedAt: number;
 }
@@ -122,7 +122,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
       .then(
         (decision) => {
           const entry: CachedDecision = { decision, fetchedAt: this.now() };
-          if (decision.allowed) entry.tokenKey = tokenKey(decision.credential.kind, decision.credential.appid);
+          if (decision.allowed) entry.tokenKey = tokenKey(decision.credential);
           if (generation === this.generation && mayEverBeAllowed(path, fromAppid)) this.entries.set(key, entry);
           return entry;
         },

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isReservedPath, Reason, REASON_ERRCODE, WxgateError, type PolicyAllow, type TokenParam } from '@wxgate/contracts';
+import { describeCredential, isReservedPath, Reason, REASON_ERRCODE, WxgateError, type PolicyAllow, type TokenParam } from '@wxgate/contracts';
 import { APP_CONFIG } from '@wxgate/platform';
 import { isTokenRejection, needsComponentAppidParam } from '@wxgate/wechat';
 import { AccessLog, type CallRecord } from '../access-log/access-log.js';
@@ -126,7 +126,7 @@ export class RelayPipeline {
     const decision = cached.decision;
     if (!decision.allowed) return this.reject(res, call, decision.reason, decision.message, decision.errcode);
     // Step 7 (and 11 when there is no token).
-    const token = this.tokens.peek(cached.tokenKey!) ?? (await this.tokens.fill(decision.credential.kind, decision.credential.appid));
+    const token = this.tokens.peek(cached.tokenKey!) ?? (await this.tokens.fill(decision.credential));
     return this.forward(req, res, call, path, withComponentAppid(path, query, facts.hasComponentAppid, decision), { param: decision.tokenParam, token });
   }
 
@@ -196,9 +196,8 @@ export class RelayPipeline {
   /** Compare-and-refresh of a token WeChat rejected; the new token, or undefined when there is none. */
   private invalidate(call: Call, rejected: CachedToken): Promise<CachedToken | undefined> {
     this.metrics.tokenInvalidations.inc();
-    const { kind, appid, token } = rejected;
-    return this.tokens.invalidate(kind, appid, token).catch((err: unknown) => {
-      this.logger.warn(`seqid ${call.seqid}: invalidating the ${kind} token of ${appid} failed: ${err instanceof Error ? err.message : String(err)}`);
+    return this.tokens.invalidate(rejected, rejected.token).catch((err: unknown) => {
+      this.logger.warn(`seqid ${call.seqid}: invalidating the token of ${describeCredential(rejected)} failed: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     });
   }

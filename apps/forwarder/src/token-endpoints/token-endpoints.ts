@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { Reason, Subjects, WxgateError, type AuthorizationIssueReply, type CredentialKind, type TokenReply } from '@wxgate/contracts';
+import { Reason, Subjects, WxgateError, type AuthorizationIssueReply, type CredentialRef, type TokenReply } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
 import type { CallRecord } from '../access-log/access-log.js';
 import { CLOCK, type Clock } from '../control-plane/clock.js';
@@ -113,7 +113,7 @@ export class TokenEndpoints {
           componentToken: request.componentToken,
           authorizationCode: request.authorizationCode,
         });
-        this.remember('authorizer', auth.authorizerAppid, auth);
+        this.remember({ kind: 'authorizer', componentAppid: auth.componentAppid, appid: auth.authorizerAppid }, auth);
         return {
           authorization_info: {
             authorizer_appid: auth.authorizerAppid,
@@ -129,14 +129,14 @@ export class TokenEndpoints {
 
   private async ask<T extends TokenReply>(subject: string, proof: object): Promise<T> {
     const reply = await this.controlPlane.issueToken<T>(subject, proof);
-    this.remember(reply.kind, reply.appid, reply);
+    this.remember(reply, reply);
     return reply;
   }
 
-  /** The forwarder recognises the token when the SDK brings it back and WeChat rejects it. */
-  private remember(kind: CredentialKind, appid: string, token: { token: string; expiresAt: number }): void {
+  /** The forwarder recognises the token when the SDK brings it back and WeChat rejects it (an authorizer's by its pair). */
+  private remember(ref: CredentialRef, token: { token: string; expiresAt: number }): void {
     try {
-      this.tokens.remember({ kind, appid, token: token.token, expiresAt: token.expiresAt });
+      this.tokens.remember({ kind: ref.kind, appid: ref.appid, ...(ref.componentAppid ? { componentAppid: ref.componentAppid } : {}), token: token.token, expiresAt: token.expiresAt });
     } catch {
       // An already expired answer is not worth recognising; the caller still gets it.
     }

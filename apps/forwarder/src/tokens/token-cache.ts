@@ -1,6 +1,17 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
-import { Reason, Subjects, WxgateError, type CredentialKind, type TokenReply } from '@wxgate/contracts';
+import {
+  CREDENTIAL_SUBJECT_PREFIXES,
+  credentialFromSubject,
+  credentialKey,
+  describeCredential,
+  Reason,
+  Subjects,
+  WxgateError,
+  type CredentialKind,
+  type CredentialRef,
+  type TokenReply,
+} from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
 import { CLOCK, type Clock } from '../control-plane/clock.js';
 import { ControlPlane } from '../control-plane/control-plane.js';
@@ -9,6 +20,8 @@ import { RelayMetrics } from '../metrics/relay.metrics.js';
 export interface CachedToken {
   kind: CredentialKind;
   appid: string;
+  /** Authorizers: the component of the pair. */
+  componentAppid?: string;
   token: string;
   /** The token as a query value, encoded once. */
   encoded: string;
@@ -17,17 +30,17 @@ export interface CachedToken {
 
 /** What the cache needs from the token-refresher (ControlPlane in production, fakes in tests). */
 export interface TokenSource {
-  getToken(kind: CredentialKind, appid: string): Promise<TokenReply>;
-  invalidateToken(kind: CredentialKind, appid: string, token: string): Promise<TokenReply>;
+  getToken(ref: CredentialRef): Promise<TokenReply>;
+  invalidateToken(ref: CredentialRef, token: string): Promise<TokenReply>;
   rejectToken?(token: string): Promise<TokenReply>;
   subscribe?: ControlPlane['subscribe'];
 }
 
-export const tokenKey = (kind: CredentialKind, appid: string): string => `${kind}.${appid}`;
+/** The cache key of a credential: an authorizer's is its pair. */
+export const tokenKey = (ref: CredentialRef): string => credentialKey(ref);
 
 const FOREIGN_TOKENS_KEPT = 1024;
 const FOREIGN_TOKEN_MS = 60_000;
-const REFRESHED_PREFIX = Subjects.events.tokenRefreshed('app', 'x').slice(0, -'app.x'.length);
 
 /**
  * Tokens by credential, in memory: a warm call reads the map and nothing else. An entry is
@@ -56,8 +69,10 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.subscription = this.source.subscribe?.(Subjects.events.tokenRefreshedAll, (subject, body) => {
+      const ref = credentialFromSubject(subject, CREDENTIAL_SUBJECT_PREFIXES.tokenRefreshed);
+      if ('problem' in ref) return;
       const expiresAt = (body as { expiresAt?: unknown } | null)?.expiresAt;
-      this.refreshed(subject.slice(REFRESHED_PREFIX.length), typeof expiresAt === 'number' ? expiresAt : undefined);
+      this.refreshed(tokenKey(ref), typeof expiresAt === 'number' ? expiresAt : undefined);
     });
   }
 
@@ -76,14 +91,14 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Asks the refresher; throws TOKEN_UNAVAILABLE (step 11) with the cause when there is none. */
-  fill(kind: CredentialKind, appid: string): Promise<CachedToken> {
-    const key = tokenKey(kind, appid);
+  fill(ref: CredentialRef): Promise<CachedToken> {
+    const key = tokenKey(ref);
     this.metrics.tokenMiss.inc();
     let pending = this.filling.get(key);
     if (!pending) {
       pending = this.source
-        .getToken(kind, appid)
-        .then((reply) => this.store(key, kind, appid, reply), (err: unknown) => Promise.reject(unavailable(err)))
+        .getToken(ref)
+        .then((reply) => this.store(key, ref, reply), (err: unknown) => Promise.reject(unavailable(err)))
         .finally(() => this.filling.delete(key));
       this.filling.set(key, pending);
     }
@@ -94,16 +109,16 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
    * WeChat rejected `rejected`: compare-and-refresh. When the cache already holds a newer token
    * it is the answer; otherwise one `token.invalidate` per credential is in flight at a time.
    */
-  invalidate(kind: CredentialKind, appid: string, rejected: string): Promise<CachedToken> {
-    const key = tokenKey(kind, appid);
+  invalidate(ref: CredentialRef, rejected: string): Promise<CachedToken> {
+    const key = tokenKey(ref);
     const current = this.entries.get(key);
     if (current && current.token !== rejected && this.now() < current.expiresAt) return Promise.resolve(current);
     let pending = this.invalidating.get(key);
     if (!pending) {
       if (current?.token === rejected) this.drop(key);
       pending = this.source
-        .invalidateToken(kind, appid, rejected)
-        .then((reply) => this.store(key, kind, appid, reply), (err: unknown) => Promise.reject(unavailable(err)))
+        .invalidateToken(ref, rejected)
+        .then((reply) => this.store(key, ref, reply), (err: unknown) => Promise.reject(unavailable(err)))
         .finally(() => this.invalidating.delete(key));
       this.invalidating.set(key, pending);
     }
@@ -112,7 +127,7 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
 
   /** A token the refresher issued to a caller (a token endpoint's answer): cached like a fill. */
   remember(reply: TokenReply): CachedToken {
-    return this.store(tokenKey(reply.kind, reply.appid), reply.kind, reply.appid, reply);
+    return this.store(tokenKey(reply), reply, reply);
   }
 
   /** The credential whose current token this is, when this cache holds it (still valid). */
@@ -134,7 +149,7 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
       pending = this.source
         .rejectToken(token)
         .then(
-          (reply) => this.store(tokenKey(reply.kind, reply.appid), reply.kind, reply.appid, reply),
+          (reply) => this.store(tokenKey(reply), reply, reply),
           (err: unknown) => {
             if (err instanceof WxgateError && err.reason === Reason.CREDENTIAL_NOT_FOUND) this.markForeign(token);
             return undefined;
@@ -168,18 +183,22 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
     if (this.byToken.get(entry.token) === entry) this.byToken.delete(entry.token);
   }
 
-  private store(key: string, kind: CredentialKind, appid: string, reply: TokenReply): CachedToken {
+  private store(key: string, ref: CredentialRef, reply: TokenReply): CachedToken {
     if (typeof reply?.token !== 'string' || typeof reply.expiresAt !== 'number') {
-      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered no token for ${key}`);
+      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered no token for ${describeCredential(ref)}`);
     }
-    const entry: CachedToken = { kind, appid, token: reply.token, encoded: encodeURIComponent(reply.token), expiresAt: reply.expiresAt };
+    const entry: CachedToken = { ...credentialOf(ref), token: reply.token, encoded: encodeURIComponent(reply.token), expiresAt: reply.expiresAt };
     if (this.now() < entry.expiresAt) {
       this.drop(key);
       this.entries.set(key, entry);
       this.byToken.set(entry.token, entry);
-    } else throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered an expired token for ${key}`);
+    } else throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered an expired token for ${describeCredential(ref)}`);
     return entry;
   }
+}
+
+function credentialOf(ref: CredentialRef): CredentialRef {
+  return ref.componentAppid === undefined ? { kind: ref.kind, appid: ref.appid } : { kind: ref.kind, appid: ref.appid, componentAppid: ref.componentAppid };
 }
 
 /** Step 11: whatever kept the token from us becomes TOKEN_UNAVAILABLE with the cause. */

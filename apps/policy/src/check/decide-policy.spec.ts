@@ -6,6 +6,7 @@ const APP = 'wx00000000000000a1';
 const SHARED = 'wx00000000000000a2';
 const STRANGER = 'wx00000000000000a3';
 const COMPONENT = 'wx00000000000000c1';
+const SECOND_COMPONENT = 'wx00000000000000c2';
 const AUTHORIZER = 'wx00000000000000b1';
 const OTHER_AUTHORIZER = 'wx00000000000000b2';
 const LEFT = 'wx00000000000000b3';
@@ -31,11 +32,20 @@ function model(): PolicyModel {
   m.setAuthorizers(COMPONENT, [AUTHORIZER, OTHER_AUTHORIZER, LEFT]);
   // LEFT authorized once, then unauthorized: it must be denied like one that never authorized.
   m.setAuthorized(COMPONENT, LEFT, false);
+  // AUTHORIZER also authorized a second component of the same service provider.
+  m.setEnv('second-env', { envId: 'second-env', ownerAppid: SECOND_COMPONENT, ownerKind: 'component', paths: componentPaths, shares: new Set() });
+  m.setAuthorizers(SECOND_COMPONENT, [AUTHORIZER]);
   return m;
 }
 
 const allow = (kind: 'app' | 'component' | 'authorizer', appid: string, tokenParam: string, componentAppid?: string): PolicyDecision =>
   (componentAppid ? { allowed: true, credential: { kind, appid }, tokenParam, componentAppid } : { allowed: true, credential: { kind, appid }, tokenParam }) as PolicyDecision;
+/** An authorizer's token is the pair's: the component owning the environment, and the app. */
+const pair = (appid: string, componentAppid = COMPONENT): PolicyDecision => ({
+  allowed: true,
+  credential: { kind: 'authorizer', appid, componentAppid },
+  tokenParam: 'access_token',
+});
 const deny = (reason: string, errcode: number) => ({ allowed: false, reason, errcode, message: expect.any(String) });
 
 describe('policy.check rules (SPEC §3)', () => {
@@ -70,11 +80,17 @@ describe('policy.check rules (SPEC §3)', () => {
     ],
     ['component env, ordinary path → component token under access_token', { envId: 'comp-env', path: '/wxa/getwxacode' }, allow('component', COMPONENT, 'access_token')],
     // rule 4: component environments, with from_appid
-    ['component env, authorized from_appid → its authorizer token', { envId: 'comp-env', path: '/wxa/getwxacode', fromAppid: AUTHORIZER }, allow('authorizer', AUTHORIZER, 'access_token')],
+    ['component env, authorized from_appid → its authorizer token', { envId: 'comp-env', path: '/wxa/getwxacode', fromAppid: AUTHORIZER }, pair(AUTHORIZER)],
+    [
+      'an app that authorized two components gets the pair of the environment owner',
+      { envId: 'second-env', path: '/wxa/getwxacode', fromAppid: AUTHORIZER },
+      pair(AUTHORIZER, SECOND_COMPONENT),
+    ],
+    ['an authorizer of one component only is not one of the other', { envId: 'second-env', path: '/wxa/getwxacode', fromAppid: OTHER_AUTHORIZER }, deny('AUTHORIZER_NOT_AUTHORIZED', 61007)],
     [
       'component env, authorized from_appid on a component path still gets its authorizer token under access_token',
       { envId: 'comp-env', path: '/sns/component/jscode2session', fromAppid: AUTHORIZER },
-      allow('authorizer', AUTHORIZER, 'access_token'),
+      pair(AUTHORIZER),
     ],
     ['component env, never-authorized from_appid → AUTHORIZER_NOT_AUTHORIZED 61007', { envId: 'comp-env', path: '/wxa/getwxacode', fromAppid: NEVER }, deny('AUTHORIZER_NOT_AUTHORIZED', 61007)],
     ['component env, from_appid unauthorized later → AUTHORIZER_NOT_AUTHORIZED 61007', { envId: 'comp-env', path: '/wxa/getwxacode', fromAppid: LEFT }, deny('AUTHORIZER_NOT_AUTHORIZED', 61007)],
@@ -87,7 +103,7 @@ describe('policy.check rules (SPEC §3)', () => {
     [
       'component env with a share list, authorized from_appid on it → its authorizer token',
       { envId: 'comp-shared', path: '/wxa/getwxacode', fromAppid: OTHER_AUTHORIZER },
-      allow('authorizer', OTHER_AUTHORIZER, 'access_token'),
+      pair(OTHER_AUTHORIZER),
     ],
     [
       'component env with a share list, unauthorized from_appid on it → AUTHORIZER_NOT_AUTHORIZED 61007',

@@ -44,7 +44,8 @@ export function decidePolicy(view: PolicyView, { envId, path, fromAppid }: Check
   if (env.shares.size > 0 && !env.shares.has(fromAppid)) {
     return deny(Reason.AUTHORIZER_NOT_AUTHORIZED, `${fromAppid} is not on the share list of environment ${envId}`);
   }
-  return { allowed: true, credential: { kind: 'authorizer', appid: fromAppid }, tokenParam: 'access_token' };
+  // The pair: the app may have authorized other components too, each with its own token.
+  return { allowed: true, credential: { kind: 'authorizer', appid: fromAppid, componentAppid: owner }, tokenParam: 'access_token' };
 }
 
 export interface PayCheckInput {

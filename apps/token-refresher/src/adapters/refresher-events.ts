@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Subjects, type AuthorizerEvent, type CredentialKind } from '@wxgate/contracts';
+import { describeCredential, Subjects, type AuthorizerEvent, type CredentialRef } from '@wxgate/contracts';
 import { EventPublisher } from '@wxgate/nats';
 
 /** The events the refresher publishes to WXGATE_EVENTS (SPEC §3 Events). */
@@ -13,11 +13,11 @@ export class RefresherEvents {
    * After every refresh: a broadcast, so a stream failing over never holds up the token reply. A
    * lost one only delays cache drops elsewhere (tokens stay valid past a refresh).
    */
-  async tokenRefreshed(kind: CredentialKind, appid: string, expiresAt: number): Promise<void> {
+  async tokenRefreshed(ref: CredentialRef, expiresAt: number): Promise<void> {
     try {
-      await this.publisher.broadcast(Subjects.events.tokenRefreshed(kind, appid), { expiresAt });
+      await this.publisher.broadcast(Subjects.events.tokenRefreshed(ref.kind, ref.appid, ref.componentAppid), { expiresAt });
     } catch (err) {
-      this.logger.warn(`could not publish token.refreshed for ${kind} ${appid}: ${(err as Error).name}`);
+      this.logger.warn(`could not publish token.refreshed for ${describeCredential(ref)}: ${(err as Error).name}`);
     }
   }
 
@@ -27,8 +27,8 @@ export class RefresherEvents {
    * Logged, not thrown, like `tokenRefreshed`: the change is stored, and a replica that missed the
    * event re-reads the database within CACHE_RECHECK_MS.
    */
-  async tokenDropped(kind: CredentialKind, appid: string): Promise<void> {
-    await this.tokenRefreshed(kind, appid, 0);
+  async tokenDropped(ref: CredentialRef): Promise<void> {
+    await this.tokenRefreshed(ref, 0);
   }
 
   /**

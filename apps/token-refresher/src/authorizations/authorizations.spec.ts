@@ -1,11 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { WechatEvent } from '@wxgate/contracts';
 import { WechatUnreachableError } from '@wxgate/wechat';
-import { AUTHORIZER, COMPONENT, memoryDatabase, refresherKit } from '../testing/refresher-fakes.js';
+import { AUTHORIZER, COMPONENT, memoryDatabase, refresherKit, REF } from '../testing/refresher-fakes.js';
 import { HandleAuthorization } from './handle-authorization.js';
 import { HandleUnauthorization } from './handle-unauthorization.js';
 import { ImportAuthorizer } from './import-authorizer.js';
 import { SyncAuthorizers } from './sync-authorizers.js';
+import { DeleteCredential } from '../credentials/delete-credential.js';
+import { ResolveCredential } from '../tokens/resolve-credential.js';
 
 describe('authorizations', () => {
   let db: DataSource;
@@ -46,8 +48,8 @@ describe('authorizations', () => {
   it('exchanges the code, stores refresh token, token and permission sets, and publishes the authorization', async () => {
     kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token', 'refresh-1', [1, 17]));
     await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
-    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ componentAppid: COMPONENT, refreshToken: 'refresh-1', status: 'authorized', funcScopes: [1, 17] });
-    expect(await kit.keeper.current('authorizer', AUTHORIZER)).toMatchObject({ token: 'auth-token' });
+    expect(await kit.credentials.authorizer(REF.authorizer)).toMatchObject({ componentAppid: COMPONENT, refreshToken: 'refresh-1', status: 'authorized', funcScopes: [1, 17] });
+    expect(await kit.keeper.current(REF.authorizer)).toMatchObject({ token: 'auth-token' });
     expect(kit.events.authorizers).toEqual([{ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, event: { status: 'authorized', funcScopes: [1, 17], at: T * 1000 } }]);
     expect(kit.wechat.count('api_authorizer_token')).toBe(0);
   });
@@ -66,8 +68,8 @@ describe('authorizations', () => {
     const answers = await Promise.all([1, 2, 3].map(() => authorize.exchangeCode(COMPONENT, 'sdk-code')));
     expect(answers.map((a) => a.appid)).toEqual([AUTHORIZER, AUTHORIZER, AUTHORIZER]);
     expect(kit.wechat.count('api_query_auth')).toBe(1);
-    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ componentAppid: COMPONENT, refreshToken: 'refresh-1', status: 'authorized', funcScopes: [1, 17] });
-    expect(await kit.keeper.current('authorizer', AUTHORIZER)).toMatchObject({ token: 'auth-token' });
+    expect(await kit.credentials.authorizer(REF.authorizer)).toMatchObject({ componentAppid: COMPONENT, refreshToken: 'refresh-1', status: 'authorized', funcScopes: [1, 17] });
+    expect(await kit.keeper.current(REF.authorizer)).toMatchObject({ token: 'auth-token' });
 
     kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token-2', 'refresh-2', [1]));
     await authorize.run(event('updateauthorized', T + 10_000, { AuthorizationCode: 'event-code' }));
@@ -86,7 +88,7 @@ describe('authorizations', () => {
       authorization_info: { authorizer_appid: AUTHORIZER, authorizer_refresh_token: 'refresh-9', func_info: [{ funcscope_category: { id: 5 } }] },
     });
     await authorize.run(event('authorized', T, { AuthorizationCode: 'spent' }));
-    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ refreshToken: 'refresh-9', status: 'authorized', funcScopes: [5] });
+    expect(await kit.credentials.authorizer(REF.authorizer)).toMatchObject({ refreshToken: 'refresh-9', status: 'authorized', funcScopes: [5] });
     // And when even that fails for good, the message is done with (not retried forever).
     await expect(authorize.run(event('updateauthorized', T + 5, { AuthorizationCode: 'spent-again' }))).resolves.toBeUndefined();
   });
@@ -94,27 +96,27 @@ describe('authorizations', () => {
   it('lets a failure to reach WeChat propagate, so the event is redelivered', async () => {
     kit.wechat.queue('api_query_auth', new WechatUnreachableError('/cgi-bin/component/api_query_auth', 'ECONNREFUSED'));
     await expect(authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }))).rejects.toThrow(/unreachable/);
-    expect(await kit.credentials.authorizer(AUTHORIZER)).toBeUndefined();
+    expect(await kit.credentials.authorizer(REF.authorizer)).toBeUndefined();
   });
 
   it('unauthorized: keeps the authorizer listed, drops its tokens, publishes; older events change nothing', async () => {
     kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token', 'refresh-1', [1]));
     await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
-    expect((await kit.keeper.current('authorizer', AUTHORIZER)).token).toBe('auth-token'); // now cached
+    expect((await kit.keeper.current(REF.authorizer)).token).toBe('auth-token'); // now cached
     await unauthorize.run(event('unauthorized', T + 10));
-    expect(kit.keeper.peek('authorizer', AUTHORIZER)).toBeUndefined();
+    expect(kit.keeper.peek(REF.authorizer)).toBeUndefined();
     // Every other replica is told to drop it too.
-    expect(kit.events.refreshed.at(-1)).toEqual({ kind: 'authorizer', appid: AUTHORIZER, expiresAt: 0 });
-    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ status: 'unauthorized', refreshToken: undefined });
-    expect((await kit.tokens.read('authorizer', AUTHORIZER))?.token).toBeUndefined();
-    await expect(kit.keeper.current('authorizer', AUTHORIZER)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE', message: expect.stringMatching(/unauthorized/) });
+    expect(kit.events.refreshed.at(-1)).toEqual({ ...REF.authorizer, expiresAt: 0 });
+    expect(await kit.credentials.authorizer(REF.authorizer)).toMatchObject({ status: 'unauthorized', refreshToken: undefined });
+    expect((await kit.tokens.read(REF.authorizer))?.token).toBeUndefined();
+    await expect(kit.keeper.current(REF.authorizer)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE', message: expect.stringMatching(/unauthorized/) });
     expect(kit.events.authorizers.at(-1)?.event).toEqual({ status: 'unauthorized', funcScopes: [], at: (T + 10) * 1000 });
 
     // A late authorized (older than the revocation) and the replayed old code: nothing changes.
     await authorize.run(event('authorized', T + 5, { AuthorizationCode: 'code-0' }));
     await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
     expect(kit.wechat.count('api_query_auth')).toBe(1);
-    expect((await kit.credentials.authorizer(AUTHORIZER))?.status).toBe('unauthorized');
+    expect((await kit.credentials.authorizer(REF.authorizer))?.status).toBe('unauthorized');
   });
 
   it('lets a revocation stored while api_query_auth was answering stand', async () => {
@@ -124,15 +126,15 @@ describe('authorizations', () => {
       return queryAuthAnswer('auth-token', 'refresh-1', [1]);
     });
     await authorize.run(event('authorized', T, { AuthorizationCode: 'code-1' }));
-    expect((await kit.credentials.authorizer(AUTHORIZER))?.status).toBe('unauthorized');
-    expect((await kit.tokens.read('authorizer', AUTHORIZER))?.token).toBeUndefined();
+    expect((await kit.credentials.authorizer(REF.authorizer))?.status).toBe('unauthorized');
+    expect((await kit.tokens.read(REF.authorizer))?.token).toBeUndefined();
     expect(kit.events.authorizers.map((e) => e.event.status)).toEqual(['unauthorized']);
   });
 
   it('imports an authorizer by refresh token and syncs the authorizer list page by page', async () => {
     const importer = new ImportAuthorizer(kit.credentials, kit.tokens, kit.keeper, kit.asEvents, kit.asClock);
     await importer.run({ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, refreshToken: 'imported' });
-    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ refreshToken: 'imported', status: 'authorized' });
+    expect(await kit.credentials.authorizer(REF.authorizer)).toMatchObject({ refreshToken: 'imported', status: 'authorized' });
     expect(kit.events.authorizers.at(-1)).toMatchObject({ authorizerAppid: AUTHORIZER, event: { status: 'authorized' } });
     await expect(importer.run({ componentAppid: 'wxunknown000000001', authorizerAppid: AUTHORIZER, refreshToken: 'x' })).rejects.toMatchObject({
       reason: 'CREDENTIAL_NOT_FOUND',
@@ -146,10 +148,71 @@ describe('authorizations', () => {
       { total_count: 3, list: [{ authorizer_appid: AUTHORIZER, refresh_token: 'imported', auth_time: 1 }] },
     );
     const published = kit.events.authorizers.length;
-    expect(await sync.run(COMPONENT)).toEqual({ imported: 3 });
+    expect(await sync.run(COMPONENT)).toEqual({ imported: 3, unauthorized: 0 });
     expect(kit.wechat.calls.filter((c) => c.endpoint === 'api_get_authorizer_list').map((c) => c.args[2])).toEqual([0, 500]);
-    expect(await kit.credentials.authorizer('wxsynced000000001')).toMatchObject({ refreshToken: 'r1', status: 'authorized' });
+    expect(await kit.credentials.authorizer({ componentAppid: COMPONENT, appid: 'wxsynced000000001' })).toMatchObject({ refreshToken: 'r1', status: 'authorized' });
     // Unchanged authorizations publish nothing new.
     expect(kit.events.authorizers.length - published).toBe(2);
+  });
+
+  describe('one app authorizing two components', () => {
+    const OTHER = 'wxcomponent00000002';
+    const other = { kind: 'authorizer', componentAppid: OTHER, appid: AUTHORIZER } as const;
+    beforeEach(async () => {
+      await kit.credentials.putComponent({ appid: OTHER, secret: 'cs2', verifyToken: 'v', aesKey: 'k'.repeat(43) }, kit.clock.now());
+      await kit.credentials.storeTicketIfNewer(OTHER, 'ticket-2', 1, kit.clock.now());
+      const importer = new ImportAuthorizer(kit.credentials, kit.tokens, kit.keeper, kit.asEvents, kit.asClock);
+      await importer.run({ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, refreshToken: 'refresh-a' });
+      await importer.run({ componentAppid: OTHER, authorizerAppid: AUTHORIZER, refreshToken: 'refresh-b' });
+    });
+
+    it('keeps both authorizations, each minting with its own component and refresh token', async () => {
+      const a = await kit.keeper.current(REF.authorizer);
+      const b = await kit.keeper.current(other);
+      expect(a).toMatchObject({ kind: 'authorizer', appid: AUTHORIZER, componentAppid: COMPONENT });
+      expect(b).toMatchObject({ kind: 'authorizer', appid: AUTHORIZER, componentAppid: OTHER });
+      expect(a.token).not.toBe(b.token);
+      const mints = kit.wechat.calls.filter((c) => c.endpoint === 'api_authorizer_token').map((c) => c.args[1]);
+      expect(mints).toEqual([
+        expect.objectContaining({ componentAppid: COMPONENT, authorizerRefreshToken: 'refresh-a' }),
+        expect.objectContaining({ componentAppid: OTHER, authorizerRefreshToken: 'refresh-b' }),
+      ]);
+    });
+
+    it('answers the four-token form only while one component holds the authorizer', async () => {
+      const resolve = new ResolveCredential(kit.credentials);
+      await expect(resolve.forToken({ kind: 'authorizer', appid: AUTHORIZER })).rejects.toMatchObject({
+        reason: 'BAD_REQUEST',
+        message: expect.stringMatching(new RegExp(`${COMPONENT}, ${OTHER}.*wxgate\\.token\\.get\\.authorizer\\.${COMPONENT}\\.${AUTHORIZER}`)),
+      });
+      await new DeleteCredential(kit.credentials, kit.keeper, resolve, kit.asEvents, kit.asClock).run({ kind: 'authorizer', appid: AUTHORIZER, componentAppid: OTHER });
+      await expect(resolve.forToken({ kind: 'authorizer', appid: AUTHORIZER })).resolves.toEqual(REF.authorizer);
+      expect(await kit.credentials.authorizer(other)).toBeUndefined();
+    });
+
+    it('an unauthorized event of one component leaves the other authorization and its token alone', async () => {
+      const b = await kit.keeper.current(other);
+      await unauthorize.run({ AppId: COMPONENT, CreateTime: Math.ceil(kit.clock.now() / 1000) + 1, InfoType: 'unauthorized', AuthorizerAppid: AUTHORIZER });
+      expect((await kit.credentials.authorizer(REF.authorizer))?.status).toBe('unauthorized');
+      expect(await kit.keeper.current(other)).toEqual(b);
+      // The four-token form now means the one authorization left; deleting without a component stays ambiguous.
+      const resolve = new ResolveCredential(kit.credentials);
+      await expect(resolve.forToken({ kind: 'authorizer', appid: AUTHORIZER })).resolves.toEqual(other);
+      await expect(resolve.forRow({ kind: 'authorizer', appid: AUTHORIZER })).rejects.toMatchObject({ reason: 'BAD_REQUEST' });
+      await expect(kit.keeper.current(REF.authorizer)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE' });
+    });
+
+    it('sync reconciles one component: what WeChat no longer lists becomes unauthorized, with its event', async () => {
+      const sync = new SyncAuthorizers(kit.credentials, kit.tokens, kit.keeper, kit.gateway, kit.asEvents, kit.asClock);
+      kit.wechat.queue('api_get_authorizer_list', { total_count: 1, list: [{ authorizer_appid: 'wxsynced000000001', refresh_token: 'r1', auth_time: 1 }] });
+      expect(await sync.run(COMPONENT)).toEqual({ imported: 1, unauthorized: 1 });
+      expect((await kit.credentials.authorizer(REF.authorizer))?.status).toBe('unauthorized');
+      expect((await kit.credentials.authorizer(other))?.status).toBe('authorized');
+      expect(kit.events.authorizers.at(-1)).toMatchObject({ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, event: { status: 'unauthorized' } });
+      expect(kit.events.refreshed.at(-1)).toEqual({ ...REF.authorizer, expiresAt: 0 });
+      // A second sync finds nothing more to change.
+      kit.wechat.queue('api_get_authorizer_list', { total_count: 1, list: [{ authorizer_appid: 'wxsynced000000001', refresh_token: 'r1', auth_time: 1 }] });
+      expect(await sync.run(COMPONENT)).toEqual({ imported: 1, unauthorized: 0 });
+    });
   });
 });

@@ -69,7 +69,7 @@ export class HandleAuthorization {
     const { componentAppid, codeHash, at } = c;
     let existing: Authorizer | undefined;
     if (c.authorizerAppid !== undefined) {
-      existing = await this.credentials.authorizer(c.authorizerAppid);
+      existing = await this.credentials.authorizer({ componentAppid, appid: c.authorizerAppid });
       if (existing?.codeHash === codeHash) {
         // A redelivery or replay: the authorization was stored; make sure its event went out.
         if (existing.status === 'authorized') {
@@ -83,16 +83,17 @@ export class HandleAuthorization {
     const info = await this.#exchange(componentAppid, c.authorizerAppid, c.code);
     if (!info) return undefined;
     const authorizerAppid = c.authorizerAppid ?? info.info.authorizer_appid;
-    if (c.authorizerAppid === undefined) existing = await this.credentials.authorizer(authorizerAppid);
+    const pair = { kind: 'authorizer', componentAppid, appid: authorizerAppid } as const;
+    if (c.authorizerAppid === undefined) existing = await this.credentials.authorizer(pair);
     const funcScopes = funcScopesOf(info.info);
     const now = this.clock.now();
     // The token goes in first: a get that sees the authorization finds it instead of minting another.
     const expiresAt = info.accessToken ? servedUntil(now, info.expiresInS) : undefined;
     if (info.accessToken && expiresAt !== undefined) {
-      await this.tokens.ensure('authorizer', authorizerAppid);
-      await this.tokens.saveToken('authorizer', authorizerAppid, { token: info.accessToken, obtainedAt: now, expiresAt });
+      await this.tokens.ensure(pair);
+      await this.tokens.saveToken(pair, { token: info.accessToken, obtainedAt: now, expiresAt });
       // Other replicas drop theirs on the token.refreshed published below.
-      this.keeper.forget('authorizer', authorizerAppid);
+      this.keeper.forget(pair);
     }
     const authorizer: Authorizer = {
       appid: authorizerAppid,
@@ -105,10 +106,10 @@ export class HandleAuthorization {
     };
     if (!(await this.credentials.saveAuthorizerUnlessNewer(authorizer, now))) {
       // A newer change was stored while WeChat answered: it stands, and a revocation keeps no token.
-      if ((await this.credentials.authorizer(authorizerAppid))?.status !== 'authorized') await this.keeper.dropToken('authorizer', authorizerAppid);
+      if ((await this.credentials.authorizer(pair))?.status !== 'authorized') await this.keeper.dropToken(pair);
       return undefined;
     }
-    if (expiresAt !== undefined) await this.events.tokenRefreshed('authorizer', authorizerAppid, expiresAt);
+    if (expiresAt !== undefined) await this.events.tokenRefreshed(pair, expiresAt);
     await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'authorized', funcScopes, at });
     this.logger.log(`authorizer ${authorizerAppid} ${c.what} component ${componentAppid}`);
     return authorizer;

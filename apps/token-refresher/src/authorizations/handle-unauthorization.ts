@@ -6,7 +6,7 @@ import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
 
 /**
- * `unauthorized`: the authorizer stays listed with status unauthorized, its refresh token and
+ * `unauthorized` (of one component: the app's authorizations of other components stand): the authorizer stays listed with status unauthorized, its refresh token and
  * access token are dropped (every replica stops serving the token), and the authorizer event is
  * published. Older events change nothing.
  */
@@ -26,18 +26,14 @@ export class HandleUnauthorization {
     const authorizerAppid = event.AuthorizerAppid;
     if (!authorizerAppid) return;
     const at = event.CreateTime * 1000;
-    const existing = await this.credentials.authorizer(authorizerAppid);
+    const pair = { kind: 'authorizer', componentAppid, appid: authorizerAppid } as const;
+    const existing = await this.credentials.authorizer(pair);
     if (!existing && !(await this.credentials.component(componentAppid))) {
       this.logger.warn(`unauthorized event of unknown component ${componentAppid} ignored`);
       return;
     }
     if (existing && (existing.changedAt > at || (existing.changedAt === at && existing.status === 'unauthorized'))) {
-      if (existing.changedAt === at) await this.events.authorizerChanged(existing.componentAppid, authorizerAppid, { status: 'unauthorized', funcScopes: [], at });
-      return;
-    }
-    if (existing && existing.componentAppid !== componentAppid) {
-      // The app authorized another component since: this revocation is about an older authorization.
-      this.logger.warn(`unauthorized of ${authorizerAppid} by ${componentAppid} ignored: it is authorized to ${existing.componentAppid}`);
+      if (existing.changedAt === at) await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'unauthorized', funcScopes: [], at });
       return;
     }
     const saved = await this.credentials.saveAuthorizerUnlessNewer(
@@ -45,7 +41,7 @@ export class HandleUnauthorization {
       this.clock.now(),
     );
     if (!saved) return;
-    await this.keeper.dropToken('authorizer', authorizerAppid);
+    await this.keeper.dropToken(pair);
     await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'unauthorized', funcScopes: [], at });
     this.logger.log(`authorizer ${authorizerAppid} unauthorized component ${componentAppid}`);
   }

@@ -19,19 +19,18 @@ export class ImportAuthorizer {
   ) {}
 
   async run(input: AuthorizerPutRequest): Promise<void> {
-    if (!(await this.credentials.component(input.componentAppid))) throw notFound('component', input.componentAppid);
-    const existing = await this.credentials.authorizer(input.authorizerAppid);
+    if (!(await this.credentials.component(input.componentAppid))) throw notFound({ kind: 'component', appid: input.componentAppid });
+    const pair = { kind: 'authorizer', componentAppid: input.componentAppid, appid: input.authorizerAppid } as const;
+    const existing = await this.credentials.authorizer(pair);
     const now = this.clock.now();
     const funcScopes = existing?.status === 'authorized' ? existing.funcScopes : [];
     await this.credentials.saveAuthorizer(
       { appid: input.authorizerAppid, componentAppid: input.componentAppid, refreshToken: input.refreshToken, status: 'authorized', funcScopes, changedAt: now },
       now,
     );
-    if (existing && (existing.status !== 'authorized' || existing.componentAppid !== input.componentAppid)) {
-      await this.keeper.dropToken('authorizer', input.authorizerAppid);
-    }
-    await this.tokens.ensure('authorizer', input.authorizerAppid);
-    await this.tokens.clearBackoff('authorizer', input.authorizerAppid);
+    if (existing && existing.status !== 'authorized') await this.keeper.dropToken(pair);
+    await this.tokens.ensure(pair);
+    await this.tokens.clearBackoff(pair);
     await this.events.authorizerChanged(input.componentAppid, input.authorizerAppid, { status: 'authorized', funcScopes, at: now });
   }
 }

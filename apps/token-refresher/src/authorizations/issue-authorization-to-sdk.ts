@@ -20,7 +20,7 @@ export class IssueAuthorizationToSdk {
   async run(componentAppid: string, componentToken: string, code: string): Promise<AuthorizationIssueReply> {
     await this.issueToken.checkComponentToken(componentAppid, componentToken);
     const authorizer = await this.authorizations.exchangeCode(componentAppid, code);
-    const token = await this.getToken.run('authorizer', authorizer.appid);
+    const token = await this.getToken.run({ kind: 'authorizer', componentAppid, appid: authorizer.appid });
     return { componentAppid, authorizerAppid: authorizer.appid, token: token.token, expiresAt: token.expiresAt, funcScopes: authorizer.funcScopes };
   }
 }

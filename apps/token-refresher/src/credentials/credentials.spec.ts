@@ -1,5 +1,6 @@
+import { ResolveCredential } from '../tokens/resolve-credential.js';
 import type { DataSource } from 'typeorm';
-import { APP, AUTHORIZER, COMPONENT, memoryDatabase, refresherKit, seedCredentials } from '../testing/refresher-fakes.js';
+import { APP, AUTHORIZER, COMPONENT, memoryDatabase, refresherKit, seedCredentials, REF } from '../testing/refresher-fakes.js';
 import type { RequestTicketPush } from '../tickets/request-ticket-push.js';
 import { ComponentCallbackKeys } from './component-callback-keys.js';
 import { DeleteCredential } from './delete-credential.js';
@@ -37,9 +38,9 @@ describe('credentials admin', () => {
     const list = new ListCredentials(kit.credentials, kit.tokens, kit.asClock, kit.merchants);
     await kit.credentials.putComponent({ appid: 'wxnoticket00000001', secret: 'secret-x', verifyToken: 'v', aesKey: KEY_1 }, kit.clock.now());
     await seedCredentials(kit);
-    await kit.keeper.current('component', COMPONENT);
-    await kit.tokens.ensure('app', APP);
-    await kit.tokens.recordFailure('app', APP, { message: 'busy', errcode: -1, at: kit.clock.now(), nextAttemptAt: kit.clock.now() + 1_000 });
+    await kit.keeper.current(REF.component);
+    await kit.tokens.ensure(REF.app);
+    await kit.tokens.recordFailure(REF.app, { message: 'busy', errcode: -1, at: kit.clock.now(), nextAttemptAt: kit.clock.now() + 1_000 });
     const items = await list.run();
     expect(items).toEqual([
       expect.objectContaining({ kind: 'component', appid: COMPONENT, status: 'ok', tokenExpiresAt: expect.any(Number), ticketAt: expect.any(Number) }),
@@ -52,20 +53,20 @@ describe('credentials admin', () => {
 
   it('deletes a component with its authorizers (publishing their end) and answers CREDENTIAL_NOT_FOUND for unknown ones', async () => {
     await seedCredentials(kit);
-    const del = new DeleteCredential(kit.credentials, kit.keeper, kit.asEvents, kit.asClock);
+    const del = new DeleteCredential(kit.credentials, kit.keeper, new ResolveCredential(kit.credentials), kit.asEvents, kit.asClock);
     await expect(del.run({ kind: 'app', appid: 'wxunknown000000001' })).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
-    await kit.keeper.current('authorizer', AUTHORIZER);
+    await kit.keeper.current(REF.authorizer);
     kit.events.refreshed.length = 0;
     await del.run({ kind: 'component', appid: COMPONENT });
-    expect(kit.keeper.peek('authorizer', AUTHORIZER)).toBeUndefined();
+    expect(kit.keeper.peek(REF.authorizer)).toBeUndefined();
     // Every replica is told to stop serving both tokens.
     expect(kit.events.refreshed).toEqual([
-      { kind: 'authorizer', appid: AUTHORIZER, expiresAt: 0 },
+      { ...REF.authorizer, expiresAt: 0 },
       { kind: 'component', appid: COMPONENT, expiresAt: 0 },
     ]);
     expect(await kit.credentials.component(COMPONENT)).toBeUndefined();
-    expect(await kit.credentials.authorizer(AUTHORIZER)).toBeUndefined();
+    expect(await kit.credentials.authorizer(REF.authorizer)).toBeUndefined();
     expect(kit.events.authorizers).toEqual([{ componentAppid: COMPONENT, authorizerAppid: AUTHORIZER, event: { status: 'unauthorized', funcScopes: [], at: kit.clock.now() } }]);
-    await expect(kit.keeper.current('authorizer', AUTHORIZER)).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
+    await expect(kit.keeper.current(REF.authorizer)).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
   });
 });

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { CredentialKind, CredentialListItem, CredentialStatus, MerchantListItem } from '@wxgate/contracts';
+import { credentialKey, type CredentialKind, type CredentialListItem, type CredentialStatus, type MerchantListItem } from '@wxgate/contracts';
 import { Clock } from '../adapters/clock.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { MerchantRepository } from '../persistence/merchant.repository.js';
 import { TokenStateRepository, type TokenSchedule } from '../persistence/token-state.repository.js';
 
-/** `credentials.list`: every credential with its token's expiry and a status; no secret. */
+/** `credentials.list`: every credential (every authorizer pair) with its token's expiry and a status; no secret. */
 @Injectable()
 export class ListCredentials {
   constructor(
@@ -17,9 +17,9 @@ export class ListCredentials {
 
   async run(): Promise<(CredentialListItem | MerchantListItem)[]> {
     const now = this.clock.now();
-    const states = new Map((await this.tokens.schedules()).map((s) => [`${s.kind}.${s.appid}`, s]));
+    const states = new Map((await this.tokens.schedules()).map((s) => [credentialKey(s), s]));
     const item = (kind: CredentialKind, appid: string, extra: Partial<CredentialListItem> & { blocked?: CredentialStatus }): CredentialListItem => {
-      const state = states.get(`${kind}.${appid}`);
+      const state = states.get(credentialKey({ kind, appid, componentAppid: extra.componentAppid }));
       const { blocked, ...rest } = extra;
       return {
         kind,

@@ -15,7 +15,7 @@ export class PutApp {
 
   async run(input: AppPutRequest): Promise<void> {
     await this.credentials.putApp({ appid: input.appid, secret: input.secret }, this.clock.now());
-    await this.tokens.ensure('app', input.appid);
-    await this.tokens.clearBackoff('app', input.appid);
+    await this.tokens.ensure({ kind: 'app', appid: input.appid });
+    await this.tokens.clearBackoff({ kind: 'app', appid: input.appid });
   }
 }

@@ -26,8 +26,8 @@ export class PutComponent {
       { appid: input.componentAppid, secret: input.componentAppsecret, verifyToken: input.token, aesKey: input.encodingAesKey },
       this.clock.now(),
     );
-    await this.tokens.ensure('component', input.componentAppid);
-    await this.tokens.clearBackoff('component', input.componentAppid);
+    await this.tokens.ensure({ kind: 'component', appid: input.componentAppid });
+    await this.tokens.clearBackoff({ kind: 'component', appid: input.componentAppid });
     const component = await this.credentials.component(input.componentAppid);
     if (component) {
       void this.ticketPush.run(component).catch((err: unknown) => this.logger.warn(`ticket check of ${input.componentAppid} failed: ${(err as Error).name}`));

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CredentialKind } from '@wxgate/contracts';
+import type { CredentialRef } from '@wxgate/contracts';
 import { DataSource, type Repository } from 'typeorm';
 import { SecretBox } from '../secrets/secret-box.js';
 import { AppEntity } from './entities/app.entity.js';
@@ -34,6 +34,15 @@ export interface Authorizer {
   codeHash?: string;
 }
 
+/** The pair naming one authorization. */
+export interface AuthorizerKey {
+  componentAppid: string;
+  appid: string;
+}
+
+/** The sealing context of an authorization's refresh token: bound to its pair. */
+export const refreshTokenContext = (k: AuthorizerKey) => `authorizer:${k.componentAppid}:${k.appid}:refresh_token`;
+
 /** Components, apps and authorizers, their secrets sealed with the master key on the way in. */
 @Injectable()
 export class CredentialRepository {
@@ -50,14 +59,14 @@ export class CredentialRepository {
     this.#authorizers = dataSource.getRepository(AuthorizerEntity);
   }
 
-  async exists(kind: CredentialKind, appid: string): Promise<boolean> {
-    switch (kind) {
+  async exists(ref: CredentialRef): Promise<boolean> {
+    switch (ref.kind) {
       case 'component':
-        return this.#components.existsBy({ appid });
+        return this.#components.existsBy({ appid: ref.appid });
       case 'app':
-        return this.#apps.existsBy({ appid });
+        return this.#apps.existsBy({ appid: ref.appid });
       case 'authorizer':
-        return this.#authorizers.existsBy({ appid });
+        return ref.componentAppid !== undefined && this.#authorizers.existsBy({ componentAppid: ref.componentAppid, appid: ref.appid });
     }
   }
 
@@ -141,9 +150,15 @@ export class CredentialRepository {
 
   // --- authorizers ---
 
-  async authorizer(appid: string): Promise<Authorizer | undefined> {
-    const row = await this.#authorizers.findOneBy({ appid });
+  async authorizer(key: AuthorizerKey): Promise<Authorizer | undefined> {
+    const row = await this.#authorizers.findOneBy({ componentAppid: key.componentAppid, appid: key.appid });
     return row ? this.#openAuthorizer(row) : undefined;
+  }
+
+  /** The components holding an authorization (current or revoked) of `appid`, in appid order. */
+  async componentsOf(appid: string): Promise<{ componentAppid: string; status: AuthorizationStatus }[]> {
+    const rows = await this.#authorizers.find({ select: { componentAppid: true, status: true }, where: { appid }, order: { componentAppid: 'ASC' } });
+    return rows.map((r) => ({ componentAppid: r.componentAppid, status: r.status }));
   }
 
   /** The authorization stored from the code with this hash (sha256 hex), if any. */
@@ -153,13 +168,13 @@ export class CredentialRepository {
   }
 
   async authorizers(componentAppid?: string): Promise<Authorizer[]> {
-    const rows = await this.#authorizers.find({ where: componentAppid ? { componentAppid } : {}, order: { appid: 'ASC' } });
+    const rows = await this.#authorizers.find({ where: componentAppid ? { componentAppid } : {}, order: { appid: 'ASC', componentAppid: 'ASC' } });
     return rows.map((row) => this.#openAuthorizer(row));
   }
 
   /** Writes the whole authorization (insert or replace). */
   async saveAuthorizer(a: Authorizer, now: number): Promise<void> {
-    await this.#authorizers.upsert({ appid: a.appid, ...this.#authorizerValues(a, now) }, ['appid']);
+    await this.#authorizers.upsert({ ...authorizerKey(a), ...this.#authorizerValues(a, now) }, ['componentAppid', 'appid']);
   }
 
   /**
@@ -168,36 +183,36 @@ export class CredentialRepository {
    */
   async saveAuthorizerUnlessNewer(a: Authorizer, now: number): Promise<boolean> {
     const values = this.#authorizerValues(a, now);
+    const key = authorizerKey(a);
     const updated = await this.#authorizers
       .createQueryBuilder()
       .update()
       .set(values)
-      .where('appid = :appid AND changed_at <= :changedAt', { appid: a.appid, changedAt: a.changedAt })
+      .where('component_appid = :componentAppid AND appid = :appid AND changed_at <= :changedAt', { ...key, changedAt: a.changedAt })
       .execute();
     if ((updated.affected ?? 0) > 0) return true;
-    await this.#authorizers.createQueryBuilder().insert().values({ appid: a.appid, ...values }).orIgnore().execute();
-    const stored = await this.#authorizers.findOneBy({ appid: a.appid });
+    await this.#authorizers.createQueryBuilder().insert().values({ ...key, ...values }).orIgnore().execute();
+    const stored = await this.#authorizers.findOneBy(key);
     return stored?.changedAt === a.changedAt && stored.status === a.status && (stored.codeHash ?? undefined) === a.codeHash;
   }
 
   /** WeChat may hand out a new refresh token with any token: keep the newest. */
-  async updateRefreshToken(appid: string, refreshToken: string, now: number): Promise<void> {
+  async updateRefreshToken(key: AuthorizerKey, refreshToken: string, now: number): Promise<void> {
     await this.#authorizers.update(
-      { appid, status: 'authorized' },
-      { refreshToken: this.box.seal(refreshToken, `authorizer:${appid}:refresh_token`), updatedAt: now },
+      { ...authorizerKey(key), status: 'authorized' },
+      { refreshToken: this.box.seal(refreshToken, refreshTokenContext(key)), updatedAt: now },
     );
   }
 
-  async deleteAuthorizer(appid: string): Promise<boolean> {
-    const result = await this.#authorizers.delete({ appid });
+  async deleteAuthorizer(key: AuthorizerKey): Promise<boolean> {
+    const result = await this.#authorizers.delete(authorizerKey(key));
     return (result.affected ?? 0) > 0;
   }
 
   /** The row of an authorization, its refresh token sealed (everything but the key). */
   #authorizerValues(a: Authorizer, now: number) {
     return {
-      componentAppid: a.componentAppid,
-      refreshToken: this.box.sealOptional(a.refreshToken, `authorizer:${a.appid}:refresh_token`),
+      refreshToken: this.box.sealOptional(a.refreshToken, refreshTokenContext(a)),
       status: a.status,
       funcScopes: JSON.stringify(a.funcScopes),
       changedAt: a.changedAt,
@@ -231,11 +246,15 @@ export class CredentialRepository {
     return {
       appid: row.appid,
       componentAppid: row.componentAppid,
-      refreshToken: this.box.openOptional(row.refreshToken, `authorizer:${row.appid}:refresh_token`),
+      refreshToken: this.box.openOptional(row.refreshToken, refreshTokenContext(row)),
       status: row.status,
       funcScopes,
       changedAt: row.changedAt,
       codeHash: row.codeHash ?? undefined,
     };
   }
+}
+
+function authorizerKey(k: AuthorizerKey): AuthorizerKey {
+  return { componentAppid: k.componentAppid, appid: k.appid };
 }

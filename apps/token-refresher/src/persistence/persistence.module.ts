@@ -7,11 +7,13 @@ import { verifyMasterKey } from '../secrets/master-key-check.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { CredentialRepository } from './credential.repository.js';
 import { MerchantRepository } from './merchant.repository.js';
+import { resealAuthorizerPairs } from './reseal-authorizer-pairs.js';
 import { TokenStateRepository } from './token-state.repository.js';
 
 /**
  * The repositories over the refresher's database, and the SecretBox that seals their secrets. The
- * master key is checked against the database before anything else can use it.
+ * master key is checked against the database before anything else can use it, and secrets an
+ * upgrade left to re-seal are re-sealed.
  */
 @Global()
 @Module({
@@ -22,6 +24,7 @@ import { TokenStateRepository } from './token-state.repository.js';
       useFactory: async (dataSource: DataSource, config: RefresherConfig) => {
         const box = new SecretBox(loadMasterKey({ value: config.WXGATE_MASTER_KEY, file: config.WXGATE_MASTER_KEY_FILE }));
         await verifyMasterKey(dataSource, box);
+        await resealAuthorizerPairs(dataSource, box);
         return box;
       },
     },

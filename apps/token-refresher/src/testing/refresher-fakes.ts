@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AuthorizerEvent, CredentialKind } from '@wxgate/contracts';
+import type { AuthorizerEvent, CredentialRef } from '@wxgate/contracts';
 import { WechatApiError } from '@wxgate/wechat';
 import type { Clock } from '../adapters/clock.js';
 import type { RefresherEvents } from '../adapters/refresher-events.js';
@@ -105,13 +105,13 @@ export class FakeWechat {
 }
 
 export class FakeEvents {
-  readonly refreshed: { kind: CredentialKind; appid: string; expiresAt: number }[] = [];
+  readonly refreshed: (CredentialRef & { expiresAt: number })[] = [];
   readonly authorizers: { componentAppid: string; authorizerAppid: string; event: AuthorizerEvent }[] = [];
-  async tokenRefreshed(kind: CredentialKind, appid: string, expiresAt: number): Promise<void> {
-    this.refreshed.push({ kind, appid, expiresAt });
+  async tokenRefreshed(ref: CredentialRef, expiresAt: number): Promise<void> {
+    this.refreshed.push({ ...ref, expiresAt });
   }
-  async tokenDropped(kind: CredentialKind, appid: string): Promise<void> {
-    this.refreshed.push({ kind, appid, expiresAt: 0 });
+  async tokenDropped(ref: CredentialRef): Promise<void> {
+    this.refreshed.push({ ...ref, expiresAt: 0 });
   }
   async authorizerChanged(componentAppid: string, authorizerAppid: string, event: AuthorizerEvent): Promise<void> {
     this.authorizers.push({ componentAppid, authorizerAppid, event });
@@ -162,6 +162,13 @@ const SHARED_KEY = randomBytes(32);
 export const COMPONENT = 'wxcomponent00000001';
 export const AUTHORIZER = 'wxauthorizer0000001';
 export const APP = 'wxapp00000000000001';
+
+/** The seeded credentials as the keeper and repositories name them. */
+export const REF = {
+  component: { kind: 'component', appid: COMPONENT },
+  authorizer: { kind: 'authorizer', componentAppid: COMPONENT, appid: AUTHORIZER },
+  app: { kind: 'app', appid: APP },
+} as const satisfies Record<string, CredentialRef>;
 
 /** A component with a ticket, an authorizer of it and an app. */
 export async function seedCredentials(kit: ReturnType<typeof refresherKit>): Promise<void> {

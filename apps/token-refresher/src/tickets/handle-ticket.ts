@@ -23,7 +23,7 @@ export class HandleTicket {
       return 'unknown-component';
     }
     if (!(await this.credentials.storeTicketIfNewer(componentAppid, ticket, createTimeS * 1000, this.clock.now()))) return 'older';
-    await this.tokens.clearBackoff('component', componentAppid);
+    await this.tokens.clearBackoff({ kind: 'component', appid: componentAppid });
     return 'stored';
   }
 }

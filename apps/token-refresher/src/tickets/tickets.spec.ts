@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { COMPONENT, memoryDatabase, refresherKit } from '../testing/refresher-fakes.js';
+import { COMPONENT, memoryDatabase, refresherKit, REF } from '../testing/refresher-fakes.js';
 import { HandleTicket } from './handle-ticket.js';
 import { PUSH_REQUEST_INTERVAL_MS, RequestTicketPush, TICKET_STALE_MS } from './request-ticket-push.js';
 
@@ -30,10 +30,10 @@ describe('tickets', () => {
   });
 
   it('lets a component that failed for want of a ticket retry at once when one arrives', async () => {
-    await kit.tokens.ensure('component', COMPONENT);
-    await kit.tokens.recordFailure('component', COMPONENT, { message: 'x', errcode: 61006, at: kit.clock.now(), nextAttemptAt: kit.clock.now() + 60_000 });
+    await kit.tokens.ensure(REF.component);
+    await kit.tokens.recordFailure(REF.component, { message: 'x', errcode: 61006, at: kit.clock.now(), nextAttemptAt: kit.clock.now() + 60_000 });
     await handle.run(COMPONENT, 'ticket', kit.clock.now() / 1000);
-    expect((await kit.tokens.read('component', COMPONENT))?.nextAttemptAt).toBeUndefined();
+    expect((await kit.tokens.read(REF.component))?.nextAttemptAt).toBeUndefined();
   });
 
   it('asks WeChat to resume pushes without a ticket or with one older than 20 minutes, at most once per 10 minutes', async () => {

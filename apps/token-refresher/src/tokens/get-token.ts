@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { CredentialKind, TokenReply } from '@wxgate/contracts';
+import type { CredentialRef, TokenReply } from '@wxgate/contracts';
 import { RefresherMetrics } from '../adapters/refresher-metrics.js';
+import { ResolveCredential } from './resolve-credential.js';
 import { TokenKeeper } from './token-keeper.js';
 
 /**
@@ -12,17 +13,19 @@ import { TokenKeeper } from './token-keeper.js';
 export class GetToken {
   constructor(
     private readonly keeper: TokenKeeper,
+    private readonly resolve: ResolveCredential,
     private readonly metrics: RefresherMetrics,
   ) {}
 
-  run(kind: CredentialKind, appid: string): TokenReply | Promise<TokenReply> {
-    const cached = this.keeper.peek(kind, appid);
+  run(ref: CredentialRef): TokenReply | Promise<TokenReply> {
+    if (ResolveCredential.needsLookup(ref)) return this.resolve.forToken(ref).then((pair) => this.run(pair));
+    const cached = this.keeper.peek(ref);
     if (cached !== undefined) {
-      this.metrics.served(kind);
+      this.metrics.served(ref.kind);
       return cached;
     }
-    return this.keeper.current(kind, appid).then((token) => {
-      this.metrics.served(kind);
+    return this.keeper.current(ref).then((token) => {
+      this.metrics.served(ref.kind);
       return token;
     });
   }

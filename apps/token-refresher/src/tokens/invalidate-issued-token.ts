@@ -25,7 +25,7 @@ export class InvalidateIssuedToken {
     return this.#flights.run(token, async () => {
       const owner = await this.tokens.ownerOf(token, this.clock.now());
       if (!owner) throw new WxgateError(Reason.CREDENTIAL_NOT_FOUND, 'not a token wxgate holds');
-      return this.invalidateToken.run(owner.kind, owner.appid, token);
+      return this.invalidateToken.run(owner, token);
     });
   }
 }

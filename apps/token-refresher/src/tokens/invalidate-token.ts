@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CredentialKind, TokenReply } from '@wxgate/contracts';
+import { credentialKey, type CredentialRef, type TokenReply } from '@wxgate/contracts';
 import { APP_CONFIG } from '@wxgate/platform';
 import { Clock } from '../adapters/clock.js';
 import { RefresherMetrics } from '../adapters/refresher-metrics.js';
 import type { RefresherConfig } from '../config.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { ResolveCredential } from './resolve-credential.js';
 import { SingleFlight } from './single-flight.js';
 import { TokenKeeper } from './token-keeper.js';
 import { APP_FORCE_REFRESH_INTERVAL_MS } from './token-timing.js';
@@ -22,6 +23,7 @@ export class InvalidateToken {
 
   constructor(
     private readonly keeper: TokenKeeper,
+    private readonly resolve: ResolveCredential,
     private readonly tokens: TokenStateRepository,
     private readonly metrics: RefresherMetrics,
     private readonly clock: Clock,
@@ -31,24 +33,26 @@ export class InvalidateToken {
   }
 
   /** Concurrent invalidations of the same token share one answer. */
-  run(kind: CredentialKind, appid: string, rejected: string): Promise<TokenReply> {
-    return this.#flights.run(`${kind}:${appid}:${rejected}`, () => this.#run(kind, appid, rejected));
+  async run(ref: CredentialRef, rejected: string): Promise<TokenReply> {
+    const pair = await this.resolve.forToken(ref);
+    return this.#flights.run(`${credentialKey(pair)}:${rejected}`, () => this.#run(pair, rejected));
   }
 
-  async #run(kind: CredentialKind, appid: string, rejected: string): Promise<TokenReply> {
-    const state = await this.tokens.read(kind, appid);
+  async #run(ref: CredentialRef, rejected: string): Promise<TokenReply> {
+    const { kind } = ref;
+    const state = await this.tokens.read(ref);
     const now = this.clock.now();
     let token: TokenReply;
     // From the database, not this process's cache: another replica may have replaced the token.
     if (state?.token === undefined || state.token !== rejected) {
       // Not the current token (or none yet): the current one, refreshed only if it expired.
-      token = await this.keeper.reload(kind, appid);
+      token = await this.keeper.reload(ref);
     } else {
       const interval = kind === 'app' ? Math.max(this.#intervalMs, APP_FORCE_REFRESH_INTERVAL_MS) : this.#intervalMs;
-      const claimed = await this.tokens.claimInvalidation(kind, appid, now, interval);
+      const claimed = await this.tokens.claimInvalidation(ref, now, interval);
       token = claimed
-        ? await this.keeper.refresh(kind, appid, { replacing: rejected, force: kind === 'app' })
-        : await this.keeper.reload(kind, appid);
+        ? await this.keeper.refresh(ref, { replacing: rejected, force: kind === 'app' })
+        : await this.keeper.reload(ref);
     }
     this.metrics.served(kind);
     return token;

@@ -1,22 +1,25 @@
 import { Reason } from '@wxgate/contracts';
 import type { DataSource } from 'typeorm';
-import { APP, AUTHORIZER, COMPONENT, memoryDatabase, noMetrics, refresherKit, seedCredentials } from '../testing/refresher-fakes.js';
+import { APP, AUTHORIZER, COMPONENT, memoryDatabase, noMetrics, REF, refresherKit, seedCredentials } from '../testing/refresher-fakes.js';
 import { GetToken } from './get-token.js';
 import { InvalidateIssuedToken } from './invalidate-issued-token.js';
 import { InvalidateToken } from './invalidate-token.js';
 import { IssueTokenToSdk } from './issue-token-to-sdk.js';
+import { ResolveCredential } from './resolve-credential.js';
 
 describe('IssueTokenToSdk (the token endpoints SDKs call)', () => {
   let db: DataSource;
   let kit: ReturnType<typeof refresherKit>;
   let issue: IssueTokenToSdk;
+  let invalidate: InvalidateToken;
 
   beforeEach(async () => {
     db = await memoryDatabase();
     kit = refresherKit(db);
     await seedCredentials(kit);
-    const getToken = new GetToken(kit.keeper, noMetrics);
-    issue = new IssueTokenToSdk(kit.credentials, kit.keeper, getToken, new InvalidateToken(kit.keeper, kit.tokens, noMetrics, kit.asClock, kit.config));
+    const resolve = new ResolveCredential(kit.credentials);
+    invalidate = new InvalidateToken(kit.keeper, resolve, kit.tokens, noMetrics, kit.asClock, kit.config);
+    issue = new IssueTokenToSdk(kit.credentials, kit.keeper, new GetToken(kit.keeper, resolve, noMetrics), invalidate);
   });
   afterEach(async () => {
     await db.destroy();
@@ -25,7 +28,7 @@ describe('IssueTokenToSdk (the token endpoints SDKs call)', () => {
   it('answers the app token the keeper holds for the right secret, minting it once however many ask', async () => {
     const answers = await Promise.all([1, 2, 3].map(() => issue.app(APP, 'app-secret', false)));
     expect(new Set(answers.map((a) => a.token)).size).toBe(1);
-    expect(answers[0]).toEqual(await kit.keeper.current('app', APP));
+    expect(answers[0]).toEqual(await kit.keeper.current(REF.app));
     expect(kit.wechat.count('stable_token')).toBe(1);
   });
 
@@ -53,18 +56,18 @@ describe('IssueTokenToSdk (the token endpoints SDKs call)', () => {
     await expect(issue.authorizer(COMPONENT, AUTHORIZER, 'no-component-token-yet')).rejects.toMatchObject({ errcode: 40001 });
     expect(kit.wechat.calls).toHaveLength(0);
     const component = await issue.component(COMPONENT, 'component-secret');
-    expect((await issue.authorizer(COMPONENT, AUTHORIZER, component.token)).token).toBe((await kit.keeper.current('authorizer', AUTHORIZER)).token);
+    expect((await issue.authorizer(COMPONENT, AUTHORIZER, component.token)).token).toBe((await kit.keeper.current(REF.authorizer)).token);
     await expect(issue.authorizer(COMPONENT, AUTHORIZER, `${component.token}x`)).rejects.toMatchObject({ reason: Reason.CREDENTIAL_REJECTED, errcode: 40001 });
   });
 
   it('token.reject finds whose current token a rejected caller token is, and leaves foreign tokens alone', async () => {
-    const reject = new InvalidateIssuedToken(kit.tokens, new InvalidateToken(kit.keeper, kit.tokens, noMetrics, kit.asClock, kit.config), kit.asClock);
-    const component = await kit.keeper.current('component', COMPONENT);
+    const reject = new InvalidateIssuedToken(kit.tokens, invalidate, kit.asClock);
+    const component = await kit.keeper.current(REF.component);
     const app = await issue.app(APP, 'app-secret', false);
     const fresh = await reject.run(app.token);
     expect(fresh).toMatchObject({ kind: 'app', appid: APP });
     expect(fresh.token).not.toBe(app.token);
-    expect((await kit.keeper.current('component', COMPONENT)).token).toBe(component.token);
+    expect((await kit.keeper.current(REF.component)).token).toBe(component.token);
     await expect(reject.run('never-issued')).rejects.toMatchObject({ reason: Reason.CREDENTIAL_NOT_FOUND });
     expect(kit.wechat.count('stable_token')).toBe(2);
   });

@@ -26,23 +26,25 @@ export class IssueTokenToSdk {
   ) {}
 
   async app(appid: string, secret: string, forceRefresh: boolean): Promise<TokenReply> {
-    const app = (await this.credentials.app(appid)) ?? throwError(notFound('app', appid));
+    const ref = { kind: 'app', appid } as const;
+    const app = (await this.credentials.app(appid)) ?? throwError(notFound(ref));
     checkSecret(app.secret, secret);
-    const current = await this.getToken.run('app', appid);
-    return forceRefresh ? this.invalidateToken.run('app', appid, current.token) : current;
+    const current = await this.getToken.run(ref);
+    return forceRefresh ? this.invalidateToken.run(ref, current.token) : current;
   }
 
   async component(componentAppid: string, secret: string): Promise<TokenReply> {
-    const component = (await this.credentials.component(componentAppid)) ?? throwError(notFound('component', componentAppid));
+    const ref = { kind: 'component', appid: componentAppid } as const;
+    const component = (await this.credentials.component(componentAppid)) ?? throwError(notFound(ref));
     checkSecret(component.secret, secret);
-    return this.getToken.run('component', componentAppid);
+    return this.getToken.run(ref);
   }
 
   async authorizer(componentAppid: string, authorizerAppid: string, componentToken: string): Promise<TokenReply> {
     await this.checkComponentToken(componentAppid, componentToken);
-    const authorizer = await this.credentials.authorizer(authorizerAppid);
-    if (authorizer?.componentAppid !== componentAppid) throw notFound('authorizer', `${authorizerAppid} of component ${componentAppid}`);
-    return this.getToken.run('authorizer', authorizerAppid);
+    const pair = { kind: 'authorizer', componentAppid, appid: authorizerAppid } as const;
+    if (!(await this.credentials.exists(pair))) throw notFound(pair);
+    return this.getToken.run(pair);
   }
 
   /**
@@ -50,8 +52,9 @@ export class IssueTokenToSdk {
    * working a few minutes after a refresh) gets WeChat's own 40001, and the SDK fetches the new one.
    */
   async checkComponentToken(componentAppid: string, componentToken: string): Promise<void> {
-    if (!(await this.credentials.exists('component', componentAppid))) throw notFound('component', componentAppid);
-    const held = await this.keeper.held('component', componentAppid);
+    const ref = { kind: 'component', appid: componentAppid } as const;
+    if (!(await this.credentials.exists(ref))) throw notFound(ref);
+    const held = await this.keeper.held(ref);
     if (!held || !safeEqual(held.token, componentToken)) {
       throw rejected(WechatErrcode.INVALID_CREDENTIAL, 'invalid credential, component_access_token is invalid or not latest (wxgate)');
     }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError, type CredentialKind } from '@wxgate/contracts';
+import { describeCredential, Reason, WxgateError, type CredentialRef } from '@wxgate/contracts';
 import { isTokenRejection, WechatApiError } from '@wxgate/wechat';
 import { Clock } from '../adapters/clock.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
-import { CredentialRepository } from '../persistence/credential.repository.js';
+import { CredentialRepository, type AuthorizerKey } from '../persistence/credential.repository.js';
 
 export interface MintedToken {
   token: string;
@@ -18,7 +18,7 @@ export interface ComponentTokens {
   replace(componentAppid: string, rejected: string): Promise<string>;
 }
 
-export const notFound = (kind: CredentialKind, appid: string) => new WxgateError(Reason.CREDENTIAL_NOT_FOUND, `no ${kind} ${appid}`);
+export const notFound = (ref: CredentialRef) => new WxgateError(Reason.CREDENTIAL_NOT_FOUND, `no ${describeCredential(ref)}`);
 const unavailable = (message: string) => new WxgateError(Reason.TOKEN_UNAVAILABLE, message);
 
 /**
@@ -34,19 +34,19 @@ export class MintToken {
     private readonly clock: Clock,
   ) {}
 
-  async mint(kind: CredentialKind, appid: string, opts: { force: boolean; components: ComponentTokens }): Promise<MintedToken> {
-    switch (kind) {
+  async mint(ref: CredentialRef, opts: { force: boolean; components: ComponentTokens }): Promise<MintedToken> {
+    switch (ref.kind) {
       case 'component':
-        return this.#component(appid);
+        return this.#component(ref.appid);
       case 'authorizer':
-        return this.#authorizer(appid, opts.components);
+        return this.#authorizer({ componentAppid: ref.componentAppid!, appid: ref.appid }, opts.components);
       case 'app':
-        return this.#app(appid, opts.force);
+        return this.#app(ref.appid, opts.force);
     }
   }
 
   async #component(appid: string): Promise<MintedToken> {
-    const component = (await this.credentials.component(appid)) ?? throwError(notFound('component', appid));
+    const component = (await this.credentials.component(appid)) ?? throwError(notFound({ kind: 'component', appid }));
     if (!component.ticket) throw unavailable(`component ${appid} has no component_verify_ticket yet (WeChat pushes one every 10 minutes to the callback)`);
     const res = await this.wechat.componentToken({
       componentAppid: appid,
@@ -56,10 +56,11 @@ export class MintToken {
     return { token: res.component_access_token, expiresInS: res.expires_in, answeredAt: this.clock.now() };
   }
 
-  async #authorizer(appid: string, components: ComponentTokens): Promise<MintedToken> {
-    const authorizer = (await this.credentials.authorizer(appid)) ?? throwError(notFound('authorizer', appid));
+  async #authorizer(key: AuthorizerKey, components: ComponentTokens): Promise<MintedToken> {
+    const { appid } = key;
+    const authorizer = (await this.credentials.authorizer(key)) ?? throwError(notFound({ kind: 'authorizer', ...key }));
     if (authorizer.status !== 'authorized') throw unavailable(`authorizer ${appid} has unauthorized component ${authorizer.componentAppid}`);
-    const refreshToken = authorizer.refreshToken ?? throwError(unavailable(`authorizer ${appid} has no refresh token`));
+    const refreshToken = authorizer.refreshToken ?? throwError(unavailable(`authorizer ${appid} of component ${key.componentAppid} has no refresh token`));
     const call = (componentToken: string) =>
       this.wechat.authorizerToken(componentToken, {
         componentAppid: authorizer.componentAppid,
@@ -77,13 +78,13 @@ export class MintToken {
     }
     const answeredAt = this.clock.now();
     if (res.authorizer_refresh_token && res.authorizer_refresh_token !== refreshToken) {
-      await this.credentials.updateRefreshToken(appid, res.authorizer_refresh_token, answeredAt);
+      await this.credentials.updateRefreshToken(key, res.authorizer_refresh_token, answeredAt);
     }
     return { token: res.authorizer_access_token, expiresInS: res.expires_in, answeredAt };
   }
 
   async #app(appid: string, force: boolean): Promise<MintedToken> {
-    const app = (await this.credentials.app(appid)) ?? throwError(notFound('app', appid));
+    const app = (await this.credentials.app(appid)) ?? throwError(notFound({ kind: 'app', appid }));
     const res = await this.wechat.stableToken({ appid, secret: app.secret, forceRefresh: force });
     return { token: res.access_token, expiresInS: res.expires_in, answeredAt: this.clock.now() };
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { CREDENTIAL_KINDS, Subjects, TokenRefreshedEvent, type CredentialKind } from '@wxgate/contracts';
+import { CREDENTIAL_SUBJECT_PREFIXES, credentialFromSubject, credentialKey, describeCredential, Subjects, TokenRefreshedEvent, type CredentialRef } from '@wxgate/contracts';
 import { NATS_CONNECTION } from '@wxgate/nats';
 import { APP_CONFIG } from '@wxgate/platform';
 import { Clock } from '../adapters/clock.js';
@@ -50,14 +50,15 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.keeper.onDue((kind, appid) => this.schedule(kind, appid, this.clock.now()));
+    this.keeper.onDue((ref) => this.schedule(ref, this.clock.now()));
     this.#refreshed = this.nc.subscribe(Subjects.events.tokenRefreshedAll, {
       callback: (_err, msg) => {
-        const [kind, appid] = msg.subject.split('.').slice(-2);
-        if (!(CREDENTIAL_KINDS as readonly string[]).includes(kind ?? '') || !appid) return;
+        const ref = credentialFromSubject(msg.subject, CREDENTIAL_SUBJECT_PREFIXES.tokenRefreshed);
+        // Authorizers are announced per pair; anything else is not ours to act on.
+        if ('problem' in ref || (ref.kind === 'authorizer' && ref.componentAppid === undefined)) return;
         // Before anything else: from now on this replica serves the new token (or none).
-        this.keeper.refreshed(kind as CredentialKind, appid, announcedExpiry(msg));
-        void this.#look(kind as CredentialKind, appid);
+        this.keeper.refreshed(ref, announcedExpiry(msg));
+        void this.#look(ref);
       },
     });
     await this.scanAll();
@@ -77,8 +78,8 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
     try {
       for (const state of await this.tokens.schedules()) {
         if (!state.hasToken) continue;
-        const at = this.refreshDue.nextLook(state.kind, state.appid, state);
-        if (at !== undefined) this.schedule(state.kind, state.appid, at);
+        const at = this.refreshDue.nextLook(state, state);
+        if (at !== undefined) this.schedule(state, at);
       }
     } catch (err) {
       this.logger.warn(`scan of token expiries failed: ${(err as Error).name}`);
@@ -86,9 +87,9 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
   }
 
   /** Sets the timer of a credential to `at`, replacing a later one (or any, with `replace`). */
-  schedule(kind: CredentialKind, appid: string, at: number, replace = false): void {
+  schedule(ref: CredentialRef, at: number, replace = false): void {
     if (this.#stopped) return;
-    const key = `${kind}.${appid}`;
+    const key = credentialKey(ref);
     const now = this.clock.now();
     const existing = this.#timers.get(key);
     if (existing && !replace && existing.at <= at) return;
@@ -96,33 +97,33 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - now));
     const timer = setTimeout(() => {
       this.#timers.delete(key);
-      void this.#fire(kind, appid);
+      void this.#fire(ref);
     }, delay);
     timer.unref();
     this.#timers.set(key, { at, timer });
   }
 
   /** Re-reads a credential's state and sets its timer from it (after a refresh anywhere). */
-  async #look(kind: CredentialKind, appid: string): Promise<void> {
+  async #look(ref: CredentialRef): Promise<void> {
     try {
-      const state = await this.tokens.read(kind, appid);
-      const at = state?.token ? this.refreshDue.nextLook(kind, appid, state) : undefined;
-      if (at !== undefined) this.schedule(kind, appid, at, true);
+      const state = await this.tokens.read(ref);
+      const at = state?.token ? this.refreshDue.nextLook(ref, state) : undefined;
+      if (at !== undefined) this.schedule(ref, at, true);
     } catch (err) {
-      this.logger.warn(`could not read ${kind} ${appid}: ${(err as Error).name}`);
+      this.logger.warn(`could not read ${describeCredential(ref)}: ${(err as Error).name}`);
     }
   }
 
-  async #fire(kind: CredentialKind, appid: string): Promise<void> {
-    const key = `${kind}.${appid}`;
+  async #fire(ref: CredentialRef): Promise<void> {
+    const key = credentialKey(ref);
     if (this.#stopped || this.#running.has(key)) return;
     this.#running.add(key);
     try {
-      const next = await this.refreshDue.run(kind, appid);
-      if (next !== undefined) this.schedule(kind, appid, Math.max(next, this.clock.now() + 10), true);
+      const next = await this.refreshDue.run(ref);
+      if (next !== undefined) this.schedule(ref, Math.max(next, this.clock.now() + 10), true);
     } catch (err) {
-      this.logger.warn(`proactive refresh of ${kind} ${appid} failed: ${(err as Error).name}`);
-      this.schedule(kind, appid, this.clock.now() + 5_000);
+      this.logger.warn(`proactive refresh of ${describeCredential(ref)} failed: ${(err as Error).name}`);
+      this.schedule(ref, this.clock.now() + 5_000);
     } finally {
       this.#running.delete(key);
     }

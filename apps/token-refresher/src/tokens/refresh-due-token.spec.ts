@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { TokenStateRepository } from '../persistence/token-state.repository.js';
-import { APP, AUTHORIZER, COMPONENT, memoryDatabase, refresherKit, seedCredentials } from '../testing/refresher-fakes.js';
+import { memoryDatabase, refresherKit, seedCredentials, REF } from '../testing/refresher-fakes.js';
 import { RefreshDueToken } from './refresh-due-token.js';
 import { UpstreamRateLimiter } from './upstream-rate-limiter.js';
 
@@ -21,18 +21,18 @@ describe('RefreshDueToken (one proactive step)', () => {
   });
 
   it('leaves a credential without a token alone', async () => {
-    expect(await step.run('component', COMPONENT)).toBeUndefined();
+    expect(await step.run(REF.component)).toBeUndefined();
     expect(kit.wechat.calls).toEqual([]);
   });
 
   it('looks again when the token falls due (minus its jitter), then refreshes it', async () => {
     const minted = kit.clock.now();
-    await kit.keeper.current('app', APP);
+    await kit.keeper.current(REF.app);
     // Due 1 s after minting; jitter: the fake draw 0.5 × 10 % of the 1 s refresh-ahead time.
-    expect(await step.run('app', APP)).toBe(minted + 950);
+    expect(await step.run(REF.app)).toBe(minted + 950);
     expect(kit.wechat.count('stable_token')).toBe(1);
     kit.clock.advance(950);
-    expect(await step.run('app', APP)).toBe(minted + 950 + 950);
+    expect(await step.run(REF.app)).toBe(minted + 950 + 950);
     expect(kit.wechat.count('stable_token')).toBe(2);
   });
 
@@ -45,31 +45,31 @@ describe('RefreshDueToken (one proactive step)', () => {
       return { access_token: current.token, expires_in: Math.floor((current.expiresAt - now) / 1000) };
     };
     kit.wechat.queue('stable_token', ...Array.from({ length: 10 }, () => stableToken));
-    await kit.keeper.current('app', APP);
+    await kit.keeper.current(REF.app);
     for (let cycle = 0; cycle < 3; cycle++) {
       kit.clock.random = () => [0, 0.99, 0.5][cycle]!;
-      const next = (await step.run('app', APP))!;
+      const next = (await step.run(REF.app))!;
       kit.clock.t = next;
-      await step.run('app', APP);
+      await step.run(REF.app);
     }
     expect(issued).toBe(4);
     expect(kit.wechat.count('stable_token')).toBe(4);
   });
 
   it('waits for the end of another holder\'s lease instead of calling', async () => {
-    await kit.keeper.current('component', COMPONENT);
+    await kit.keeper.current(REF.component);
     kit.clock.advance(1_000);
-    await kit.tokens.acquireLease('component', COMPONENT, 'other#1', kit.clock.now(), 15_000);
-    expect(await step.run('component', COMPONENT)).toBe(kit.clock.now() + 15_000);
+    await kit.tokens.acquireLease(REF.component, 'other#1', kit.clock.now(), 15_000);
+    expect(await step.run(REF.component)).toBe(kit.clock.now() + 15_000);
     expect(kit.wechat.count('api_component_token')).toBe(1);
   });
 
   it('stops looking after an authorizer was unauthorized', async () => {
-    await kit.keeper.current('authorizer', AUTHORIZER);
-    const a = (await kit.credentials.authorizer(AUTHORIZER))!;
+    await kit.keeper.current(REF.authorizer);
+    const a = (await kit.credentials.authorizer(REF.authorizer))!;
     await kit.credentials.saveAuthorizer({ ...a, status: 'unauthorized', changedAt: kit.clock.now() }, kit.clock.now());
     kit.clock.advance(1_000);
-    expect(await step.run('authorizer', AUTHORIZER)).toBeUndefined();
+    expect(await step.run(REF.authorizer)).toBeUndefined();
     expect(kit.wechat.count('api_authorizer_token')).toBe(1);
   });
 

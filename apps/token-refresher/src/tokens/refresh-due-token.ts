@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CredentialKind } from '@wxgate/contracts';
+import { credentialKey, type CredentialRef } from '@wxgate/contracts';
 import { Clock } from '../adapters/clock.js';
 import { LEASE_HOLDER } from '../adapters/lease-holder.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
@@ -31,40 +31,42 @@ export class RefreshDueToken {
    * When `state` next needs a look: its due time made earlier by this replica's jitter for this
    * token, or the end of a backoff or of another holder's lease.
    */
-  nextLook(kind: CredentialKind, appid: string, state: TokenTimesAndLease): number | undefined {
+  nextLook(ref: CredentialRef, state: TokenTimesAndLease): number | undefined {
     if (state.expiresAt === undefined) return undefined;
-    let at = (dueAt(kind, state, this.keeper.marginMs) ?? state.expiresAt) - this.#earlyMs(kind, appid, state);
+    let at = (dueAt(ref.kind, state, this.keeper.marginMs) ?? state.expiresAt) - this.#earlyMs(ref, state);
     if (state.nextAttemptAt !== undefined) at = Math.max(at, state.nextAttemptAt);
     if (state.leaseUntil !== undefined && !state.leaseHolder?.startsWith(`${this.holder}#`)) at = Math.max(at, state.leaseUntil);
     return at;
   }
 
-  async run(kind: CredentialKind, appid: string): Promise<number | undefined> {
-    let state = await this.tokens.read(kind, appid);
+  async run(ref: CredentialRef): Promise<number | undefined> {
+    let state = await this.tokens.read(ref);
     if (!state?.token) return undefined;
-    if (kind === 'authorizer' && (await this.credentials.authorizer(appid))?.status !== 'authorized') return undefined;
-    const at = this.nextLook(kind, appid, state);
+    if (ref.kind === 'authorizer' && (await this.credentials.authorizer({ componentAppid: ref.componentAppid!, appid: ref.appid }))?.status !== 'authorized') {
+      return undefined;
+    }
+    const at = this.nextLook(ref, state);
     if (at === undefined || at > this.clock.now()) return at;
     await this.limiter.take();
     try {
-      await this.keeper.refresh(kind, appid, { proactive: true, earlyMs: this.#earlyMs(kind, appid, state) });
+      await this.keeper.refresh(ref, { proactive: true, earlyMs: this.#earlyMs(ref, state) });
     } catch {
       // Recorded with its backoff in the token state; the token keeps being served while valid.
     }
-    state = await this.tokens.read(kind, appid);
-    return state?.token ? this.nextLook(kind, appid, state) : undefined;
+    state = await this.tokens.read(ref);
+    return state?.token ? this.nextLook(ref, state) : undefined;
   }
 
   /** A random share of the jitter window, drawn once per token (a new token draws again). */
-  #earlyMs(kind: CredentialKind, appid: string, state: TokenTimesAndLease): number {
-    const key = `${kind}.${appid}`;
+  #earlyMs(ref: CredentialRef, state: TokenTimesAndLease): number {
+    const key = credentialKey(ref);
     const obtainedAt = state.obtainedAt ?? 0;
     let drawn = this.#fractions.get(key);
     if (drawn?.obtainedAt !== obtainedAt) {
       drawn = { obtainedAt, fraction: this.clock.random() };
       this.#fractions.set(key, drawn);
     }
-    return Math.floor(drawn.fraction * jitterWindowMs(kind, state, this.keeper.marginMs));
+    return Math.floor(drawn.fraction * jitterWindowMs(ref.kind, state, this.keeper.marginMs));
   }
 }
 

@@ -1,4 +1,4 @@
-import type { CredentialKind, TokenReply } from '@wxgate/contracts';
+import { credentialKey, type CredentialRef, type TokenReply } from '@wxgate/contracts';
 
 /**
  * How long an entry is served without looking at the database again. Drops arrive as events
@@ -23,43 +23,45 @@ interface Entry {
  * generation, so a database read that started before the drop cannot put the old token back.
  */
 export class TokenCache {
-  readonly #entries: Record<CredentialKind, Map<string, Entry>> = { component: new Map(), authorizer: new Map(), app: new Map() };
-  readonly #generations: Record<CredentialKind, Map<string, number>> = { component: new Map(), authorizer: new Map(), app: new Map() };
+  /** By credentialKey. */
+  readonly #entries = new Map<string, Entry>();
+  readonly #generations = new Map<string, number>();
 
   constructor(private readonly recheckMs = CACHE_RECHECK_MS) {}
 
-  get(kind: CredentialKind, appid: string, now: number): TokenReply | undefined {
-    const entries = this.#entries[kind];
-    const entry = entries.get(appid);
+  get(ref: CredentialRef, now: number): TokenReply | undefined {
+    const key = credentialKey(ref);
+    const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (now < entry.until && now - entry.checkedAt < this.recheckMs) return entry.reply;
-    entries.delete(appid);
+    this.#entries.delete(key);
     return undefined;
   }
 
   /** Take before reading the database; pass to `put` with what was read. */
-  generation(kind: CredentialKind, appid: string): number {
-    return this.#generations[kind].get(appid) ?? 0;
+  generation(ref: CredentialRef): number {
+    return this.#generations.get(credentialKey(ref)) ?? 0;
   }
 
   /** Keeps `reply` until `until`, unless the credential was dropped since `generation` was taken. */
   put(reply: TokenReply, until: number, checkedAt: number, generation: number): void {
-    if (generation !== this.generation(reply.kind, reply.appid) || checkedAt >= until) return;
-    this.#entries[reply.kind].set(reply.appid, { reply, until, checkedAt });
+    if (generation !== this.generation(reply) || checkedAt >= until) return;
+    this.#entries.set(credentialKey(reply), { reply, until, checkedAt });
   }
 
-  drop(kind: CredentialKind, appid: string): void {
-    this.#entries[kind].delete(appid);
-    this.#generations[kind].set(appid, this.generation(kind, appid) + 1);
+  drop(ref: CredentialRef): void {
+    const key = credentialKey(ref);
+    this.#entries.delete(key);
+    this.#generations.set(key, (this.#generations.get(key) ?? 0) + 1);
   }
 
   /**
    * `token.refreshed` heard: the entry is stale unless it already is the announced token (this
    * process's own refresh); an announcement without a token (expiresAt 0) always drops it.
    */
-  refreshed(kind: CredentialKind, appid: string, expiresAt: number | undefined): void {
-    const entry = this.#entries[kind].get(appid);
+  refreshed(ref: CredentialRef, expiresAt: number | undefined): void {
+    const entry = this.#entries.get(credentialKey(ref));
     if (entry !== undefined && expiresAt !== undefined && expiresAt > 0 && entry.reply.expiresAt === expiresAt) return;
-    this.drop(kind, appid);
+    this.drop(ref);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Reason, WxgateError, type CredentialKind, type TokenReply } from '@wxgate/contracts';
+import { credentialKey, describeCredential, Reason, WxgateError, type CredentialKind, type CredentialRef, type TokenReply } from '@wxgate/contracts';
 import { APP_CONFIG } from '@wxgate/platform';
 import { WechatApiError, WechatUnreachableError } from '@wxgate/wechat';
 import { Clock } from '../adapters/clock.js';
@@ -28,7 +28,7 @@ export interface RefreshOptions {
   force?: boolean;
 }
 
-export type DueListener = (kind: CredentialKind, appid: string) => void;
+export type DueListener = (ref: CredentialRef) => void;
 
 /**
  * Keeps one token per credential current. In this process concurrent callers share one refresh;
@@ -77,115 +77,116 @@ export class TokenKeeper {
   }
 
   /** The cached token while it is fresh (not due, not expired): no database, no cipher, no promise. */
-  peek(kind: CredentialKind, appid: string): TokenReply | undefined {
-    return this.#cache.get(kind, appid, this.clock.now());
+  peek(ref: CredentialRef): TokenReply | undefined {
+    return this.#cache.get(ref, this.clock.now());
   }
 
   /** A token valid now: the cached one, else the stored one, else a fresh one from WeChat. */
-  current(kind: CredentialKind, appid: string): Promise<TokenReply> {
-    const cached = this.peek(kind, appid);
-    return cached !== undefined ? Promise.resolve(cached) : this.reload(kind, appid);
+  current(ref: CredentialRef): Promise<TokenReply> {
+    const cached = this.peek(ref);
+    return cached !== undefined ? Promise.resolve(cached) : this.reload(ref);
   }
 
   /** The token valid now, cached or stored, without ever calling WeChat for one (undefined: none). */
-  async held(kind: CredentialKind, appid: string): Promise<TokenReply | undefined> {
-    const cached = this.peek(kind, appid);
+  async held(ref: CredentialRef): Promise<TokenReply | undefined> {
+    const cached = this.peek(ref);
     if (cached !== undefined) return cached;
-    const state = await this.tokens.read(kind, appid);
-    return state && isServable(state, this.clock.now()) ? reply(kind, appid, state) : undefined;
+    const state = await this.tokens.read(ref);
+    return state && isServable(state, this.clock.now()) ? reply(ref, state) : undefined;
   }
 
   /** Like `current`, but from the database even while a token is cached (compare-and-refresh). */
-  reload(kind: CredentialKind, appid: string): Promise<TokenReply> {
+  reload(ref: CredentialRef): Promise<TokenReply> {
     // Concurrent misses share one read; a drop in between starts a new one.
-    const generation = this.#cache.generation(kind, appid);
-    return this.#loads.run(`${kind}:${appid}:${generation}`, () => this.#load(kind, appid, generation));
+    const generation = this.#cache.generation(ref);
+    return this.#loads.run(`${credentialKey(ref)}:${generation}`, () => this.#load(ref, generation));
   }
 
   /** This process changed the token in the database behind the keeper's back: read it again. */
-  forget(kind: CredentialKind, appid: string): void {
-    this.#cache.drop(kind, appid);
+  forget(ref: CredentialRef): void {
+    this.#cache.drop(ref);
   }
 
   /** `token.refreshed` heard (from any replica, this one included). */
-  refreshed(kind: CredentialKind, appid: string, expiresAt: number | undefined): void {
-    this.#cache.refreshed(kind, appid, expiresAt);
+  refreshed(ref: CredentialRef, expiresAt: number | undefined): void {
+    this.#cache.refreshed(ref, expiresAt);
   }
 
   /**
    * The credential has no token any more (unauthorized, moved to another component): the stored
    * one is dropped here and every replica is told to stop serving it.
    */
-  async dropToken(kind: CredentialKind, appid: string): Promise<void> {
-    await this.tokens.dropToken(kind, appid);
-    this.#cache.drop(kind, appid);
-    await this.events.tokenDropped(kind, appid);
+  async dropToken(ref: CredentialRef): Promise<void> {
+    await this.tokens.dropToken(ref);
+    this.#cache.drop(ref);
+    await this.events.tokenDropped(ref);
   }
 
   /** The credential is deleted: its token row goes, and every replica stops serving the token. */
-  async deleteToken(kind: CredentialKind, appid: string): Promise<void> {
-    await this.tokens.delete(kind, appid);
-    this.#cache.drop(kind, appid);
-    await this.events.tokenDropped(kind, appid);
+  async deleteToken(ref: CredentialRef): Promise<void> {
+    await this.tokens.delete(ref);
+    this.#cache.drop(ref);
+    await this.events.tokenDropped(ref);
   }
 
-  async #load(kind: CredentialKind, appid: string, generation: number): Promise<TokenReply> {
-    const state = await this.tokens.read(kind, appid);
+  async #load(ref: CredentialRef, generation: number): Promise<TokenReply> {
+    const state = await this.tokens.read(ref);
     const now = this.clock.now();
     if (state && isServable(state, now)) {
-      const due = dueAt(kind, state, this.#marginMs);
-      if (due !== undefined && due <= now) this.#dueListener?.(kind, appid);
-      return this.#serve(kind, appid, state, now, generation);
+      const due = dueAt(ref.kind, state, this.#marginMs);
+      if (due !== undefined && due <= now) this.#dueListener?.(ref);
+      return this.#serve(ref, state, now, generation);
     }
-    return this.refresh(kind, appid, {});
+    return this.refresh(ref, {});
   }
 
-  refresh(kind: CredentialKind, appid: string, opts: RefreshOptions): Promise<TokenReply> {
-    const flight = `${kind}:${appid}:${opts.replacing !== undefined ? 'replace' : opts.proactive ? 'due' : 'get'}`;
-    return this.#flights.run(flight, () => this.#refreshOnce(kind, appid, opts));
+  refresh(ref: CredentialRef, opts: RefreshOptions): Promise<TokenReply> {
+    const flight = `${credentialKey(ref)}:${opts.replacing !== undefined ? 'replace' : opts.proactive ? 'due' : 'get'}`;
+    return this.#flights.run(flight, () => this.#refreshOnce(ref, opts));
   }
 
   /** For authorizer mints: the component token, replaced when WeChat rejected it. */
   readonly componentTokens: ComponentTokens = {
-    current: async (componentAppid) => (await this.current('component', componentAppid)).token,
-    replace: async (componentAppid, rejected) => (await this.refresh('component', componentAppid, { replacing: rejected })).token,
+    current: async (componentAppid) => (await this.current({ kind: 'component', appid: componentAppid })).token,
+    replace: async (componentAppid, rejected) => (await this.refresh({ kind: 'component', appid: componentAppid }, { replacing: rejected })).token,
   };
 
-  async #refreshOnce(kind: CredentialKind, appid: string, opts: RefreshOptions): Promise<TokenReply> {
+  async #refreshOnce(ref: CredentialRef, opts: RefreshOptions): Promise<TokenReply> {
+    const { kind } = ref;
     // Tokens read or stored from here on are cached only if no drop was heard meanwhile.
-    const generation = this.#cache.generation(kind, appid);
+    const generation = this.#cache.generation(ref);
     const started = this.clock.now();
     const deadline = started + this.#leaseTtlMs + 5_000;
     // Only credentials that exist get a row (and so a lease): unknown subjects leave nothing behind.
-    if (!(await this.credentials.exists(kind, appid))) throw notFound(kind, appid);
-    await this.tokens.ensure(kind, appid);
-    const before = await this.tokens.read(kind, appid);
+    if (!(await this.credentials.exists(ref))) throw notFound(ref);
+    await this.tokens.ensure(ref);
+    const before = await this.tokens.read(ref);
     if (before && !this.#acceptable(kind, before, opts, started) && before.nextAttemptAt !== undefined && before.nextAttemptAt > started) {
       // Backing off after failures: answer from the stored state without touching the lease.
-      return this.#fallback(kind, appid, before, started);
+      return this.#fallback(ref, before, started);
     }
     // One holder name per attempt: two flights of this process (a get and a proactive refresh)
     // exclude each other like two replicas do.
     const holder = `${this.holder}#${++this.#attempts}`;
     for (;;) {
       const now = this.clock.now();
-      if (await this.tokens.acquireLease(kind, appid, holder, now, this.#leaseTtlMs)) {
-        const renewing = this.#renewLease(kind, appid, holder);
+      if (await this.tokens.acquireLease(ref, holder, now, this.#leaseTtlMs)) {
+        const renewing = this.#renewLease(ref, holder);
         try {
-          return await this.#refreshHoldingLease(kind, appid, opts, generation);
+          return await this.#refreshHoldingLease(ref, opts, generation);
         } finally {
           clearInterval(renewing);
-          await this.tokens.releaseLease(kind, appid, holder).catch(() => undefined);
+          await this.tokens.releaseLease(ref, holder).catch(() => undefined);
         }
       }
       // Another replica holds the lease: wait for what it stores (or for its lease to lapse).
-      const state = await this.tokens.read(kind, appid);
+      const state = await this.tokens.read(ref);
       const polled = this.clock.now();
-      if (state && this.#acceptable(kind, state, opts, polled)) return this.#serve(kind, appid, state, polled, generation);
-      if (state?.failedAt !== undefined && state.failedAt >= started) return this.#fallback(kind, appid, state, polled);
+      if (state && this.#acceptable(kind, state, opts, polled)) return this.#serve(ref, state, polled, generation);
+      if (state?.failedAt !== undefined && state.failedAt >= started) return this.#fallback(ref, state, polled);
       if (polled >= deadline) {
-        if (state && isServable(state, polled) && !opts.replacing) return reply(kind, appid, state);
-        throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `${kind} ${appid}: the refresh by another replica did not finish in time`);
+        if (state && isServable(state, polled) && !opts.replacing) return reply(ref, state);
+        throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `${describeCredential(ref)}: the refresh by another replica did not finish in time`);
       }
       await this.clock.sleep(WAIT_POLL_MS);
     }
@@ -196,53 +197,54 @@ export class TokenKeeper {
    * outlive a missed renewal, not a slow WeChat call: a holder that dies lets waiters on other
    * replicas take over within one TTL, which stays shorter than a relay's token request.
    */
-  #renewLease(kind: CredentialKind, appid: string, holder: string): NodeJS.Timeout {
+  #renewLease(ref: CredentialRef, holder: string): NodeJS.Timeout {
     const timer = setInterval(() => {
-      void this.tokens.acquireLease(kind, appid, holder, this.clock.now(), this.#leaseTtlMs).catch(() => undefined);
+      void this.tokens.acquireLease(ref, holder, this.clock.now(), this.#leaseTtlMs).catch(() => undefined);
     }, Math.max(100, Math.floor(this.#leaseTtlMs / 3)));
     timer.unref();
     return timer;
   }
 
-  async #refreshHoldingLease(kind: CredentialKind, appid: string, opts: RefreshOptions, generation: number): Promise<TokenReply> {
-    const state = await this.tokens.read(kind, appid);
+  async #refreshHoldingLease(ref: CredentialRef, opts: RefreshOptions, generation: number): Promise<TokenReply> {
+    const { kind } = ref;
+    const state = await this.tokens.read(ref);
     const now = this.clock.now();
-    if (state && this.#acceptable(kind, state, opts, now)) return this.#serve(kind, appid, state, now, generation);
-    if (state?.nextAttemptAt !== undefined && state.nextAttemptAt > now) return this.#fallback(kind, appid, state, now);
+    if (state && this.#acceptable(kind, state, opts, now)) return this.#serve(ref, state, now, generation);
+    if (state?.nextAttemptAt !== undefined && state.nextAttemptAt > now) return this.#fallback(ref, state, now);
 
     let minted;
     try {
-      minted = await this.mint.mint(kind, appid, { force: opts.force ?? false, components: this.componentTokens });
+      minted = await this.mint.mint(ref, { force: opts.force ?? false, components: this.componentTokens });
     } catch (err) {
       if (err instanceof WxgateError) throw err;
       const failure = describeFailure(err);
       const failures = (state?.failures ?? 0) + 1;
       const at = this.clock.now();
-      await this.tokens.recordFailure(kind, appid, { ...failure, at, nextAttemptAt: at + backoffMs(failures, this.#backoffMaxMs, () => this.clock.random()) });
+      await this.tokens.recordFailure(ref, { ...failure, at, nextAttemptAt: at + backoffMs(failures, this.#backoffMaxMs, () => this.clock.random()) });
       this.metrics.refresh(kind, 'failed');
-      this.logger.warn(`refresh of ${kind} ${appid} failed (${failures} in a row): ${failure.message}`);
-      if (state && isServable(state, at) && opts.replacing === undefined) return reply(kind, appid, state);
-      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `${kind} ${appid}: ${failure.message}`, failure.errcode);
+      this.logger.warn(`refresh of ${describeCredential(ref)} failed (${failures} in a row): ${failure.message}`);
+      if (state && isServable(state, at) && opts.replacing === undefined) return reply(ref, state);
+      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `${describeCredential(ref)}: ${failure.message}`, failure.errcode);
     }
-    if (kind === 'authorizer' && (await this.credentials.authorizer(appid))?.status !== 'authorized') {
+    if (ref.kind === 'authorizer' && (await this.credentials.authorizer({ componentAppid: ref.componentAppid!, appid: ref.appid }))?.status !== 'authorized') {
       // Unauthorized (or deleted) while WeChat was answering: the token must not be served.
-      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `authorizer ${appid} is no longer authorized`);
+      throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `${describeCredential(ref)} is no longer authorized`);
     }
     const expiresAt = servedUntil(minted.answeredAt, minted.expiresInS);
     const stored = { token: minted.token, obtainedAt: minted.answeredAt, expiresAt };
-    const saved = await this.tokens.saveToken(kind, appid, stored);
+    const saved = await this.tokens.saveToken(ref, stored);
     this.metrics.refresh(kind, 'ok');
-    const fresh: TokenReply = { kind, appid, token: minted.token, expiresAt };
+    const fresh: TokenReply = { ...refOf(ref), token: minted.token, expiresAt };
     // A credential deleted meanwhile has no row to update: its token is answered once, never cached.
     if (saved) this.#cache.put(fresh, this.#cachedUntil(kind, stored), this.clock.now(), generation);
-    await this.events.tokenRefreshed(kind, appid, expiresAt);
+    await this.events.tokenRefreshed(ref, expiresAt);
     return fresh;
   }
 
   /** Answers from a state just read from the database, and caches it while it is not due. */
-  #serve(kind: CredentialKind, appid: string, state: TokenState, now: number, generation: number): TokenReply {
-    const served = reply(kind, appid, state);
-    this.#cache.put(served, this.#cachedUntil(kind, state), now, generation);
+  #serve(ref: CredentialRef, state: TokenState, now: number, generation: number): TokenReply {
+    const served = reply(ref, state);
+    this.#cache.put(served, this.#cachedUntil(ref.kind, state), now, generation);
     return served;
   }
 
@@ -262,18 +264,23 @@ export class TokenKeeper {
   }
 
   /** While refreshes fail a still-valid token keeps being served; an expired one never is. */
-  #fallback(kind: CredentialKind, appid: string, state: TokenState, now: number): TokenReply {
-    if (isServable(state, now)) return reply(kind, appid, state);
+  #fallback(ref: CredentialRef, state: TokenState, now: number): TokenReply {
+    if (isServable(state, now)) return reply(ref, state);
     throw new WxgateError(
       Reason.TOKEN_UNAVAILABLE,
-      `${kind} ${appid}: refreshing failed, next attempt in ${Math.max(0, Math.ceil(((state.nextAttemptAt ?? now) - now) / 1000))} s: ${state.lastError ?? 'unknown cause'}`,
+      `${describeCredential(ref)}: refreshing failed, next attempt in ${Math.max(0, Math.ceil(((state.nextAttemptAt ?? now) - now) / 1000))} s: ${state.lastError ?? 'unknown cause'}`,
       state.lastErrcode ?? RELAY_TOKEN_NOT_READY,
     );
   }
 }
 
-function reply(kind: CredentialKind, appid: string, state: TokenState): TokenReply {
-  return { kind, appid, token: state.token!, expiresAt: state.expiresAt! };
+function reply(ref: CredentialRef, state: TokenState): TokenReply {
+  return { ...refOf(ref), token: state.token!, expiresAt: state.expiresAt! };
+}
+
+/** The credential fields of a reply: `componentAppid` only for authorizers. */
+function refOf(ref: CredentialRef): CredentialRef {
+  return ref.kind === 'authorizer' ? { kind: ref.kind, appid: ref.appid, componentAppid: ref.componentAppid } : { kind: ref.kind, appid: ref.appid };
 }
 
 /** WeChat's errcode where it answered one, else 85113; the message never holds a secret. */

@@ -1,7 +1,6 @@
 import { Ctx, MessagePattern, Payload, type NatsContext } from '@nestjs/microservices';
 import {
-  APPID_PATTERN,
-  CREDENTIAL_KINDS,
+  CREDENTIAL_SUBJECT_PREFIXES,
   credentialFromSubject,
   Reason,
   Subjects,
@@ -11,7 +10,7 @@ import {
   ComponentTokenIssueRequest,
   WxgateError,
   parsePayload,
-  type CredentialKind,
+  type CredentialRef,
   type TokenReply,
 } from '@wxgate/contracts';
 import { NatsController, ZodPayload } from '@wxgate/nats';
@@ -20,16 +19,14 @@ import { InvalidateToken } from './invalidate-token.js';
 import { InvalidateIssuedToken } from './invalidate-issued-token.js';
 import { IssueTokenToSdk } from './issue-token-to-sdk.js';
 
-/** The kind and appid a token subject names, or BAD_REQUEST. */
-export function credentialOf(subject: string): { kind: CredentialKind; appid: string } {
-  const { kind, appid } = credentialFromSubject(subject);
-  if (!(CREDENTIAL_KINDS as readonly string[]).includes(kind)) {
-    throw new WxgateError(Reason.BAD_REQUEST, `kind must be one of ${CREDENTIAL_KINDS.join(', ')} (subject wxgate.token.<op>.<kind>.<appid>)`);
-  }
-  if (!APPID_PATTERN.test(appid)) throw new WxgateError(Reason.BAD_REQUEST, 'appid in the subject must be a WeChat appid');
-  return { kind: kind as CredentialKind, appid };
+/** The credential a token subject names (`<kind>.<appid>` or `authorizer.<componentAppid>.<appid>`), or BAD_REQUEST. */
+export function credentialOf(subject: string, prefix: string): CredentialRef {
+  const ref = credentialFromSubject(subject, prefix);
+  if ('problem' in ref) throw new WxgateError(Reason.BAD_REQUEST, ref.problem);
+  return ref;
 }
 
+/** Both subject forms of one operation are served by the same handler (one subscription each). */
 @NatsController()
 export class TokensController {
   constructor(
@@ -41,14 +38,22 @@ export class TokensController {
 
   @MessagePattern(Subjects.token.getPattern)
   get(@Ctx() ctx: NatsContext): TokenReply | Promise<TokenReply> {
-    const { kind, appid } = credentialOf(ctx.getSubject());
-    return this.getToken.run(kind, appid);
+    return this.getToken.run(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
+  }
+
+  @MessagePattern(Subjects.token.getPairPattern)
+  getPair(@Ctx() ctx: NatsContext): TokenReply | Promise<TokenReply> {
+    return this.get(ctx);
   }
 
   @MessagePattern(Subjects.token.invalidatePattern)
   invalidate(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
-    const { kind, appid } = credentialOf(ctx.getSubject());
-    return this.invalidateToken.run(kind, appid, body.token);
+    return this.invalidateToken.run(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenInvalidate), body.token);
+  }
+
+  @MessagePattern(Subjects.token.invalidatePairPattern)
+  invalidatePair(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
+    return this.invalidate(body, ctx);
   }
 
   @MessagePattern(Subjects.token.reject)
@@ -59,7 +64,7 @@ export class TokensController {
   /** `wxgate.token.issue.app.<appid>` `{secret, forceRefresh?}` and `.component.<appid>` `{secret}`. */
   @MessagePattern(Subjects.token.issueCredentialPattern)
   issue(@Payload() body: unknown, @Ctx() ctx: NatsContext): Promise<TokenReply> {
-    const { kind, appid } = credentialOf(ctx.getSubject());
+    const { kind, appid } = credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenIssue);
     if (kind === 'app') {
       const { secret, forceRefresh } = parsePayload(AppTokenIssueRequest, body);
       return this.issueToken.app(appid, secret, forceRefresh ?? false);
@@ -70,17 +75,7 @@ export class TokensController {
 
   @MessagePattern(Subjects.token.issueAuthorizerPattern)
   issueAuthorizer(@Payload(new ZodPayload(AuthorizerTokenIssueRequest)) body: AuthorizerTokenIssueRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
-    const { componentAppid, authorizerAppid } = pairOf(ctx.getSubject());
-    return this.issueToken.authorizer(componentAppid, authorizerAppid, body.componentToken);
+    const { componentAppid, appid } = credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenIssue);
+    return this.issueToken.authorizer(componentAppid!, appid, body.componentToken);
   }
-}
-
-/** The two appids ending a subject (component, then authorizer), or BAD_REQUEST. */
-export function pairOf(subject: string): { componentAppid: string; authorizerAppid: string } {
-  const parts = subject.split('.');
-  const [componentAppid = '', authorizerAppid = ''] = parts.slice(-2);
-  if (!APPID_PATTERN.test(componentAppid) || !APPID_PATTERN.test(authorizerAppid)) {
-    throw new WxgateError(Reason.BAD_REQUEST, 'the component and authorizer appids in the subject must be WeChat appids');
-  }
-  return { componentAppid, authorizerAppid };
 }

@@ -4,17 +4,17 @@ import { epochMs } from '@wxgate/persistence';
 export type AuthorizationStatus = 'authorized' | 'unauthorized';
 
 /**
- * An app that authorized a component. Keyed by the authorizer appid alone, because
- * `wxgate.token.get.authorizer.<appid>` names no component: the latest authorization wins.
+ * An app's authorization of a component. One app may authorize several components, each with its
+ * own refresh token, token and permission sets, so the key is the pair.
  */
 @Entity('refresher_authorizers')
-@Index('idx_refresher_authorizers_component', ['componentAppid'])
+@Index('idx_refresher_authorizers_appid', ['appid'])
 export class AuthorizerEntity {
+  @PrimaryColumn({ type: 'text', name: 'component_appid' })
+  componentAppid: string;
+
   @PrimaryColumn({ type: 'text' })
   appid: string;
-
-  @Column({ type: 'text', name: 'component_appid' })
-  componentAppid: string;
 
   /** Sealed; null once unauthorized. */
   @Column({ type: 'text', name: 'refresh_token', nullable: true })

@@ -11,6 +11,10 @@ export class TokenStateEntity {
   @PrimaryColumn({ type: 'text' })
   kind: CredentialKind;
 
+  /** Authorizers: the component of the pair; '' for components and apps. */
+  @PrimaryColumn({ type: 'text', name: 'component_appid' })
+  componentAppid: string;
+
   @PrimaryColumn({ type: 'text' })
   appid: string;
 
