@@ -48,6 +48,16 @@ export const Subjects = {
     shareList: 'wxgate.admin.share.list',
     /** Extension: every replica of every service answers (outside queue groups) with its identity. */
     ping: 'wxgate.admin.ping',
+    /**
+     * Extension: every forwarder replica answers (outside queue groups) with its cumulative call
+     * counters, `RelayStatsReply`; the console samples it for its traffic chart.
+     */
+    relayStats: 'wxgate.admin.relay.stats',
+    /** WeChat Pay merchants an environment may use: `{envId,mchid}` → `{ok:true}`. */
+    merchantBind: 'wxgate.admin.merchant.bind',
+    merchantUnbind: 'wxgate.admin.merchant.unbind',
+    /** Extension: `{envId}` → `{mchids:[…]}`, the merchants bound to the environment. */
+    merchantList: 'wxgate.admin.merchant.list',
   },
   policy: {
     check: 'wxgate.policy.check',
@@ -65,6 +75,12 @@ export const Subjects = {
     policyChangedAll: 'wxgate.events.policy.changed.>',
   },
 } as const;
+
+/** Which app answers an admin or policy subject, to say who is not running. */
+export function serviceOfSubject(subject: string): 'policy' | 'token-refresher' | 'forwarder' {
+  if (subject === Subjects.admin.relayStats) return 'forwarder';
+  return /^wxgate\.admin\.(env|allowlist|share|merchant\.(bind|unbind|list))\b|^wxgate\.policy\./.test(subject) ? 'policy' : 'token-refresher';
+}
 
 /** Splits `wxgate.token.get.<kind>.<appid>` (or `.invalidate.`) into its last two tokens. */
 export function credentialFromSubject(subject: string): { kind: string; appid: string } {
