@@ -7,6 +7,7 @@ import { CLOCK } from './control-plane/clock.js';
 import { ControlPlane } from './control-plane/control-plane.js';
 import { PolicyDecisions } from './decisions/policy-decisions.js';
 import { RelayServers } from './ingress/relay-servers.js';
+import { RelayStatsResponder } from './metrics/relay-stats.responder.js';
 import { RelayMetrics } from './metrics/relay.metrics.js';
 import { RelayPipeline } from './relay/relay.pipeline.js';
 import { TokenCache } from './tokens/token-cache.js';
@@ -32,6 +33,7 @@ export class ForwarderModule {
         UpstreamClient,
         RelayPipeline,
         RelayServers,
+        RelayStatsResponder,
       ],
     };
   }
