@@ -29,7 +29,7 @@
       height: 240,
       series: series,
       scales: { y: { range: function (_u, _min, max) { return [0, Math.max(1, max)]; } } },
-      axes: [{}, { label: 'calls per sample' }],
+      axes: [{}, { label: 'calls per sample', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000] }],
     }, rows, el);
   }
 

@@ -56,7 +56,7 @@ export function loadSession(sessions: SessionStore): Middleware {
 
 /** Pages need a session: a browser is sent to the sign-in page, htmx polls are told to go there. */
 export const requireSession: Middleware = (req, res, next) => {
-  if (req.consoleSession || PUBLIC_PATHS.has(req.path) || req.path.startsWith('/static/')) {
+  if (!req[VIA_CONSOLE] || req.consoleSession || PUBLIC_PATHS.has(req.path) || req.path.startsWith('/static/')) {
     next();
     return;
   }
@@ -77,7 +77,7 @@ export const requireSession: Middleware = (req, res, next) => {
  */
 export function requireCsrf(views: Views): Middleware {
   return (req, res, next) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || PUBLIC_PATHS.has(req.path)) {
+    if (!req[VIA_CONSOLE] || req.method === 'GET' || req.method === 'HEAD' || PUBLIC_PATHS.has(req.path)) {
       next();
       return;
     }
