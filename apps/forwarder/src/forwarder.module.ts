@@ -10,6 +10,7 @@ import { RelayServers } from './ingress/relay-servers.js';
 import { RelayStatsResponder } from './metrics/relay-stats.responder.js';
 import { RelayMetrics } from './metrics/relay.metrics.js';
 import { RelayPipeline } from './relay/relay.pipeline.js';
+import { TokenEndpoints } from './token-endpoints/token-endpoints.js';
 import { TokenCache } from './tokens/token-cache.js';
 import { UpstreamClient } from './upstream/upstream.client.js';
 
@@ -30,6 +31,7 @@ export class ForwarderModule {
         ControlPlane,
         PolicyDecisions,
         TokenCache,
+        TokenEndpoints,
         UpstreamClient,
         RelayPipeline,
         RelayServers,

@@ -18,6 +18,11 @@ export const Reason = {
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
+  /**
+   * The secret or component token a caller offered to a token endpoint is wrong. `errcode` is
+   * WeChat's own answer for it (40125 invalid appsecret, 40001 invalid credential).
+   */
+  CREDENTIAL_REJECTED: 'CREDENTIAL_REJECTED',
   /** Not in SPEC: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -40,6 +45,7 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 85112,
   UPSTREAM_TIMEOUT: 85112,
   UPSTREAM_UNREACHABLE: 85112,
+  CREDENTIAL_REJECTED: 40001,
   INTERNAL: -1,
 };
 
@@ -60,5 +66,7 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNREACHABLE: 502,
+  /** WeChat answers a wrong secret or token with HTTP 200 and the errcode. */
+  CREDENTIAL_REJECTED: 200,
   INTERNAL: 500,
 };

@@ -32,6 +32,7 @@ export class RelayMetrics {
   private readonly natsRequests: Counter<'subject' | 'outcome'>;
   readonly tokenRetries: Counter;
   readonly tokenInvalidations: Counter;
+  readonly tokenEndpointAnswers: Counter<'endpoint' | 'outcome'>;
   readonly failovers: Counter;
   readonly policyHit = new PendingCount(['policy', 'hit']);
   readonly policyMiss = new PendingCount(['policy', 'miss']);
@@ -70,7 +71,13 @@ export class RelayMetrics {
     });
     this.natsRequests = new Counter({ name: 'wxgate_forwarder_nats_requests_total', help: 'NATS requests made by the forwarder (zero on a warm call)', labelNames: ['subject', 'outcome'], registers });
     this.tokenRetries = new Counter({ name: 'wxgate_forwarder_token_retries_total', help: 'Calls retried with a fresh token after WeChat rejected the injected one', registers });
-    this.tokenInvalidations = new Counter({ name: 'wxgate_forwarder_token_invalidations_total', help: 'Injected tokens WeChat rejected (40001/40014/42001)', registers });
+    this.tokenEndpointAnswers = new Counter({
+      name: 'wxgate_forwarder_token_endpoint_answers_total',
+      help: 'Token-endpoint calls of SDKs answered from wxgate\'s tokens (docs/sdk.md), by endpoint and outcome (issued, rejected, reserved, unavailable)',
+      labelNames: ['endpoint', 'outcome'],
+      registers,
+    });
+    this.tokenInvalidations = new Counter({ name: 'wxgate_forwarder_token_invalidations_total', help: 'Tokens wxgate handed out (injected, or to an SDK) that WeChat rejected (40001/40014/42001) and wxgate invalidated', registers });
     this.failovers = new Counter({ name: 'wxgate_forwarder_failovers_total', help: 'Calls sent to the backup host after a connection failure', registers });
     this.latencyAnswered = this.upstreamLatency.labels('answered');
   }
@@ -99,7 +106,10 @@ export class RelayMetrics {
     this.upstreamLatency.labels('failed').observe(seconds);
   }
 
-  natsRequest(subject: 'policy.check' | 'token.get' | 'token.invalidate', outcome: 'ok' | 'error' | 'unavailable'): void {
+  natsRequest(subject: NatsRequestName, outcome: 'ok' | 'error' | 'unavailable'): void {
     this.natsRequests.labels(subject, outcome).inc();
   }
 }
+
+/** The `subject` label of the forwarder's NATS requests (never an appid: bounded cardinality). */
+export type NatsRequestName = 'policy.check' | 'token.get' | 'token.invalidate' | 'token.issue' | 'token.exchange';
