@@ -43,19 +43,13 @@ export class EnvironmentsController {
   async addPaths(@Req() req: ConsoleRequest, @Res() res: ConsoleResponse, @Param('envId') envId: string, @Body() form: Form) {
     const text = field(form, 'paths');
     const paths = pathsOf(text);
-    const result = await attempt(() => this.admin.request(Subjects.admin.allowlistAdd, { envId, paths }));
-    this.audit.record(req, 'allowlist.add', { envId, paths }, result.ok ? 'ok' : result.error);
-    if (!result.ok) return this.showPage(req, res, envId, { error: result.error, enteredPaths: text }, result.status);
-    this.views.redirect(req, res, this.url(envId), { kind: 'ok', text: `Added to the allowlist: ${paths.join(' ')}` });
+    await this.change(req, res, envId, { subject: Subjects.admin.allowlistAdd, action: 'allowlist.add', payload: { paths }, done: `Added to the allowlist: ${paths.join(' ')}`, keep: { enteredPaths: text } });
   }
 
   @Post(':envId/allowlist/remove')
   async removePath(@Req() req: ConsoleRequest, @Res() res: ConsoleResponse, @Param('envId') envId: string, @Body() form: Form) {
-    const paths = [field(form, 'path')];
-    const result = await attempt(() => this.admin.request(Subjects.admin.allowlistRemove, { envId, paths }));
-    this.audit.record(req, 'allowlist.remove', { envId, paths }, result.ok ? 'ok' : result.error);
-    if (!result.ok) return this.showPage(req, res, envId, { error: result.error }, result.status);
-    this.views.redirect(req, res, this.url(envId), { kind: 'ok', text: `Removed from the allowlist: ${paths[0]}` });
+    const path = field(form, 'path');
+    await this.change(req, res, envId, { subject: Subjects.admin.allowlistRemove, action: 'allowlist.remove', payload: { paths: [path] }, done: `Removed from the allowlist: ${path}` });
   }
 
   @Post(':envId/shares/:change')
@@ -63,10 +57,7 @@ export class EnvironmentsController {
     const subject = change === 'add' ? Subjects.admin.shareAdd : change === 'remove' ? Subjects.admin.shareRemove : undefined;
     if (!subject) return this.showPage(req, res, envId, { error: `unknown change ${change}` }, 404);
     const appid = field(form, 'appid');
-    const result = await attempt(() => this.admin.request(subject, { envId, appid }));
-    this.audit.record(req, `share.${change}`, { envId, appid }, result.ok ? 'ok' : result.error);
-    if (!result.ok) return this.showPage(req, res, envId, { error: result.error, enteredAppid: appid }, result.status);
-    this.views.redirect(req, res, this.url(envId), { kind: 'ok', text: change === 'add' ? `Shared with ${appid}.` : `No longer shared with ${appid}.` });
+    await this.change(req, res, envId, { subject, action: `share.${change}`, payload: { appid }, done: change === 'add' ? `Shared with ${appid}.` : `No longer shared with ${appid}.`, keep: { enteredAppid: appid } });
   }
 
   @Post(':envId/merchants/:change')
@@ -74,10 +65,15 @@ export class EnvironmentsController {
     const subject = change === 'bind' ? Subjects.admin.merchantBind : change === 'unbind' ? Subjects.admin.merchantUnbind : undefined;
     if (!subject) return this.showPage(req, res, envId, { error: `unknown change ${change}` }, 404);
     const mchid = field(form, 'mchid');
-    const result = await attempt(() => this.admin.request(subject, { envId, mchid }));
-    this.audit.record(req, `merchant.${change}`, { envId, mchid }, result.ok ? 'ok' : result.error);
-    if (!result.ok) return this.showPage(req, res, envId, { error: result.error }, result.status);
-    this.views.redirect(req, res, this.url(envId), { kind: 'ok', text: change === 'bind' ? `Merchant ${mchid} bound.` : `Merchant ${mchid} unbound.` });
+    await this.change(req, res, envId, { subject, action: `merchant.${change}`, payload: { mchid }, done: change === 'bind' ? `Merchant ${mchid} bound.` : `Merchant ${mchid} unbound.` });
+  }
+
+  /** One change to an environment: the admin request, its audit line, then the page again (refusal) or a redirect (done). */
+  private async change(req: ConsoleRequest, res: ConsoleResponse, envId: string, c: { subject: string; action: string; payload: Record<string, unknown>; done: string; keep?: Record<string, unknown> }) {
+    const result = await attempt(() => this.admin.request(c.subject, { envId, ...c.payload }));
+    this.audit.record(req, c.action, { envId, ...c.payload }, result.ok ? 'ok' : result.error);
+    if (!result.ok) return this.showPage(req, res, envId, { error: result.error, ...c.keep }, result.status);
+    this.views.redirect(req, res, this.url(envId), { kind: 'ok', text: c.done });
   }
 
   private url(envId: string): string {
