@@ -5,11 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { aesKeyFrom, buildWechatXml, encryptMessage, msgSignature } from '@wxgate/wechat';
-import { launchBrowser } from './support/browser.js';
+import { ensureChromium, launchBrowser } from './support/browser.js';
 import { freePort, runToExit, startApp, waitFor, type AppProcess } from './support/harness.js';
 import { aesKey } from './support/refresher-fixtures.js';
 import { startWxgateSystem, SYSTEM, type WxgateSystem } from './support/wxgate-system.js';
 
+// At load time, outside any hook's timeout: on a fresh Debian machine (CI, as root) this installs
+// the chromium package, which takes minutes.
+const CHROMIUM = ensureChromium();
 const PASSWORD = 'console-e2e-password';
 const ENV_ID = 'console-e2e';
 const PATH = '/wxa/msg_sec_check';
@@ -29,7 +32,7 @@ beforeAll(async () => {
   [forwarder, console_, browser] = await Promise.all([
     system.startForwarder({ ENV_ID }),
     startApp('console', { NATS_URL: system.nats.url, CONSOLE_PASSWORD: PASSWORD, CONSOLE_PORT: String(consolePort), CONSOLE_SAMPLE_INTERVAL_S: '1' }),
-    launchBrowser(),
+    launchBrowser(CHROMIUM),
   ]);
   await console_.waitReady();
   consoleUrl = `http://127.0.0.1:${consolePort}`;

@@ -16,10 +16,10 @@ export function ensureChromium(): string {
 
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(executablePath = ensureChromium()): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = tempDir('wxgate-chromium-');
   const context = await chromium.launchPersistentContext(profile.path, {
-    executablePath: ensureChromium(),
+    executablePath,
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 1280, height: 900 },
