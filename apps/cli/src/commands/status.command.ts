@@ -3,7 +3,7 @@ import { Subjects, type CredentialListItem } from '@wxgate/contracts';
 // The lib's file, not its index: the index also loads NestJS, half a second on every CLI call.
 import { eventsStatus, pingAll } from '../../../../libs/nats/src/admin-status.js';
 import type { CliContext } from '../context.js';
-import { CliExit } from '../exit.js';
+import { CliExit, ExitCode } from '../exit.js';
 import { formatDuration, formatTime, table } from '../format.js';
 import { credentialsTable } from './credentials.command.js';
 
@@ -25,7 +25,19 @@ export function registerStatusCommand(program: Command, cli: CliContext): void {
       ]);
       const now = Date.now();
       const missing = SERVICES.filter((app) => !services.some((s) => s.app === app));
+      // Nobody at all answering is most often the wrong NATS, not three stopped services.
+      const nobody =
+        services.length === 0
+          ? new CliExit(ExitCode.UNAVAILABLE, `no wxgate service answered ${Subjects.admin.ping} at NATS ${session.servers}: is NATS_URL (or --nats) the NATS the services use, and are they running?`, {
+              services,
+              missing,
+              natsUrl: session.servers,
+              credentials,
+              events,
+            })
+          : undefined;
       if (cli.json) {
+        if (nobody) throw nobody;
         cli.print('', { services, missing, credentials, events });
         return;
       }
@@ -51,5 +63,6 @@ export function registerStatusCommand(program: Command, cli: CliContext): void {
         );
       }
       cli.print(out.join('\n'), null);
+      if (nobody) throw nobody;
     });
 }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { REASON_ERRCODE, REASON_HTTP_STATUS, type Reason } from '@wxgate/contracts';
 
 /** wxgate's own answer in WeChat's shape (SPEC §5): `{"errcode","errmsg","reason"}`. */
@@ -28,7 +28,7 @@ export function rawErrorResponse(seqid: string, reason: Reason, message: string)
   const body = errorBody(reason, message);
   const status = REASON_HTTP_STATUS[reason];
   return (
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
     'content-type: application/json; charset=utf-8\r\n' +
     `content-length: ${Buffer.byteLength(body)}\r\n` +
     `x-openapi-seqid: ${seqid}\r\n` +
@@ -36,5 +36,3 @@ export function rawErrorResponse(seqid: string, reason: Reason, message: string)
     body
   );
 }
-
-const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 403: 'Forbidden', 405: 'Method Not Allowed', 413: 'Payload Too Large' };
