@@ -164,11 +164,11 @@ describe('npm run demo', () => {
         throw new Error(`${err.message}\n--- demo output ---\n${out}`);
       });
       pids = [...(out.split('\n').find((l) => l.startsWith('pids: ')) ?? '').matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
-      expect(pids).toHaveLength(5);
+      expect(pids).toHaveLength(6); // nats-server, sandbox, the three services, the console
       shell.kill('SIGKILL');
       await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: 'every process the demo started to exit' });
-      const free = await Promise.all(Array.from({ length: 8 }, (_, i) => portFree(base + i)));
-      expect(free).toEqual(Array(8).fill(true));
+      const free = await Promise.all(Array.from({ length: 10 }, (_, i) => portFree(base + i)));
+      expect(free).toEqual(Array(10).fill(true));
     } finally {
       if (shell.exitCode === null && shell.signalCode === null) shell.kill('SIGKILL');
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
