@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCredentialCommands } from './commands/credentials.command.js';
 import { registerEnvironmentCommands } from './commands/environments.command.js';
+import { registerMerchantCommands } from './commands/merchant.command.js';
 import { registerStatusCommand } from './commands/status.command.js';
 import { registerTokenCommands } from './commands/token.command.js';
 import { CliContext } from './context.js';
@@ -11,7 +12,7 @@ const FOOTER = `
 Connection: NATS_URL, NATS_USER/NATS_PASS, NATS_TOKEN, NATS_CREDS (SPEC §2), or the flags above.
 Exit codes: 0 done, 1 refused (the reason is printed: "error: <REASON>: <message>"),
             2 NATS unreachable or no service answered, 64 bad usage.
-Secrets (--secret, --token, --aes-key, --refresh-token) left out of the command line are
+Secrets (--secret, --token, --aes-key, --refresh-token, --api-v3-key) left out of the command line are
 prompted for without echo, or read from a piped stdin, one per line.`;
 
 function version(): string {
@@ -50,6 +51,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cli = new CliContext(program, { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr }, io.env);
   registerCredentialCommands(program, cli);
   registerEnvironmentCommands(program, cli);
+  registerMerchantCommands(program, cli);
   registerTokenCommands(program, cli);
   registerStatusCommand(program, cli);
 

@@ -9,6 +9,9 @@ import { PolicyDecisions } from './decisions/policy-decisions.js';
 import { RelayServers } from './ingress/relay-servers.js';
 import { RelayStatsResponder } from './metrics/relay-stats.responder.js';
 import { RelayMetrics } from './metrics/relay.metrics.js';
+import { PayControl } from './pay/pay-control.js';
+import { PayRelay } from './pay/pay-relay.js';
+import { PayUpstreamClient } from './pay/pay-upstream.client.js';
 import { RelayPipeline } from './relay/relay.pipeline.js';
 import { TokenEndpoints } from './token-endpoints/token-endpoints.js';
 import { TokenCache } from './tokens/token-cache.js';
@@ -33,6 +36,9 @@ export class ForwarderModule {
         TokenCache,
         TokenEndpoints,
         UpstreamClient,
+        PayUpstreamClient,
+        PayControl,
+        PayRelay,
         RelayPipeline,
         RelayServers,
         RelayStatsResponder,

@@ -1,5 +1,6 @@
 export * from './credentials.js';
 export * from './errors.js';
+export * from './pay.js';
 export * from './reasons.js';
 export * from './relay-paths.js';
 export * from './replies.js';

@@ -18,6 +18,10 @@ export const Reason = {
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
+  /** The environment may not use that WeChat Pay merchant (or none / several are bound and none was named). */
+  MERCHANT_NOT_BOUND: 'MERCHANT_NOT_BOUND',
+  /** A WeChat Pay 2xx answer whose signature does not verify with the merchant's WeChat Pay keys: treated as forged. */
+  UPSTREAM_SIGNATURE_INVALID: 'UPSTREAM_SIGNATURE_INVALID',
   /**
    * The secret or component token a caller offered to a token endpoint is wrong. `errcode` is
    * WeChat's own answer for it (40125 invalid appsecret, 40001 invalid credential).
@@ -53,6 +57,8 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 85112,
   UPSTREAM_TIMEOUT: 85112,
   UPSTREAM_UNREACHABLE: 85112,
+  MERCHANT_NOT_BOUND: 48001,
+  UPSTREAM_SIGNATURE_INVALID: 85112,
   CREDENTIAL_REJECTED: 40001,
   MALFORMED_REQUEST: 47001,
   HEADERS_TOO_LARGE: 45002,
@@ -78,6 +84,8 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNREACHABLE: 502,
+  MERCHANT_NOT_BOUND: 403,
+  UPSTREAM_SIGNATURE_INVALID: 502,
   /** WeChat answers a wrong secret or token with HTTP 200 and the errcode. */
   CREDENTIAL_REJECTED: 200,
   MALFORMED_REQUEST: 400,

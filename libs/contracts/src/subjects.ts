@@ -63,6 +63,14 @@ export const Subjects = {
     shareAdd: 'wxgate.admin.share.add',
     shareRemove: 'wxgate.admin.share.remove',
     shareList: 'wxgate.admin.share.list',
+    /** WeChat Pay merchants (token-refresher) and which environments may use them (policy). */
+    merchantPut: 'wxgate.admin.merchant.put',
+    /** Extension (not in SPEC): `{mchid}` → `{ok:true}`, or CREDENTIAL_NOT_FOUND. */
+    merchantDelete: 'wxgate.admin.merchant.delete',
+    merchantBind: 'wxgate.admin.merchant.bind',
+    merchantUnbind: 'wxgate.admin.merchant.unbind',
+    /** Extension (not in SPEC): `{envId}` → `{mchids:[…]}`. */
+    merchantBindings: 'wxgate.admin.merchant.bindings',
     /** Extension: every replica of every service answers (outside queue groups) with its identity. */
     ping: 'wxgate.admin.ping',
     /**
@@ -70,14 +78,17 @@ export const Subjects = {
      * counters, `RelayStatsReply`; the console samples it for its traffic chart.
      */
     relayStats: 'wxgate.admin.relay.stats',
-    /** WeChat Pay merchants an environment may use: `{envId,mchid}` → `{ok:true}`. */
-    merchantBind: 'wxgate.admin.merchant.bind',
-    merchantUnbind: 'wxgate.admin.merchant.unbind',
-    /** Extension: `{envId}` → `{mchids:[…]}`, the merchants bound to the environment. */
-    merchantList: 'wxgate.admin.merchant.list',
   },
   policy: {
     check: 'wxgate.policy.check',
+  },
+  pay: {
+    sign: (mchid: string) => `wxgate.pay.sign.${mchid}`,
+    keys: (mchid: string) => `wxgate.pay.keys.${mchid}`,
+    jsapi: (mchid: string) => `wxgate.pay.jsapi.${mchid}`,
+    signPattern: 'wxgate.pay.sign.*',
+    keysPattern: 'wxgate.pay.keys.*',
+    jsapiPattern: 'wxgate.pay.jsapi.*',
   },
   events: {
     all: 'wxgate.events.>',
@@ -90,17 +101,25 @@ export const Subjects = {
     tokenRefreshedAll: 'wxgate.events.token.refreshed.>',
     policyChanged: (envId: string) => `wxgate.events.policy.changed.${envId}`,
     policyChangedAll: 'wxgate.events.policy.changed.>',
+    /** A verified, decrypted WeChat Pay notification; `eventType` like `TRANSACTION.SUCCESS` spans two tokens. */
+    pay: (mchid: string, eventType: string) => `wxgate.events.pay.${mchid}.${eventType}`,
+    payAll: 'wxgate.events.pay.>',
   },
 } as const;
 
 /** Which app answers an admin or policy subject, to say who is not running. */
 export function serviceOfSubject(subject: string): 'policy' | 'token-refresher' | 'forwarder' {
   if (subject === Subjects.admin.relayStats) return 'forwarder';
-  return /^wxgate\.admin\.(env|allowlist|share|merchant\.(bind|unbind|list))\b|^wxgate\.policy\./.test(subject) ? 'policy' : 'token-refresher';
+  return /^wxgate\.admin\.(env|allowlist|share|merchant\.(bind|unbind|bindings))\b|^wxgate\.policy\./.test(subject) ? 'policy' : 'token-refresher';
 }
 
 /** Splits `wxgate.token.get.<kind>.<appid>` (or `.invalidate.`) into its last two tokens. */
 export function credentialFromSubject(subject: string): { kind: string; appid: string } {
   const parts = subject.split('.');
   return { kind: parts[parts.length - 2] ?? '', appid: parts[parts.length - 1] ?? '' };
+}
+
+/** The merchant id, the last token of `wxgate.pay.<op>.<mchid>`. */
+export function mchidFromSubject(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
 }

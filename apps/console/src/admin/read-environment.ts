@@ -3,7 +3,7 @@ import { Subjects, type EnvDetail, type EnvListReply } from '@wxgate/contracts';
 import { AdminClient } from './admin-client.js';
 
 export interface EnvironmentView extends EnvDetail {
-  /** Bound WeChat Pay merchants; `undefined` while no service answers `wxgate.admin.merchant.list`. */
+  /** Bound WeChat Pay merchants; `undefined` while no service answers `wxgate.admin.merchant.bindings`. */
   mchids?: string[];
 }
 
@@ -19,7 +19,7 @@ export class ReadEnvironment {
   async execute(envId: string): Promise<EnvironmentView> {
     const [env, merchants] = await Promise.all([
       this.admin.request<EnvDetail & { mchids?: string[] }>(Subjects.admin.envGet, { envId }),
-      this.admin.optional<{ mchids?: string[] }>(Subjects.admin.merchantList, { envId }).catch(() => undefined),
+      this.admin.optional<{ mchids?: string[] }>(Subjects.admin.merchantBindings, { envId }).catch(() => undefined),
     ]);
     const mchids = Array.isArray(merchants?.mchids) ? merchants.mchids : Array.isArray(env.mchids) ? env.mchids : undefined;
     return { ...env, paths: [...env.paths].sort(), appids: [...env.appids].sort(), mchids };

@@ -7,6 +7,7 @@ import { AccessLog, type CallRecord } from '../access-log/access-log.js';
 import type { ForwarderConfig } from '../config.js';
 import { PolicyDecisions } from '../decisions/policy-decisions.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { PayRelay } from '../pay/pay-relay.js';
 import { TokenEndpoints } from '../token-endpoints/token-endpoints.js';
 import { TokenCache, type CachedToken } from '../tokens/token-cache.js';
 import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer, type ExchangeSink, type UpstreamAnswer, type UpstreamExchange } from '../upstream/upstream-exchange.js';
@@ -52,6 +53,7 @@ export class RelayPipeline {
     private readonly upstream: UpstreamClient,
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
+    private readonly pay: PayRelay,
     private readonly tokenEndpoints: TokenEndpoints,
   ) {
     this.maxBody = config.MAX_BODY_BYTES;
@@ -105,6 +107,7 @@ export class RelayPipeline {
     if (isTargetProblem(target)) return this.reject(res, call, target.reason, target.message);
     const { path, rawQuery } = target;
     call.path = path;
+    if (this.pay.isPayCall(req, target)) return this.pay.relay(req, res, call, target);
     let facts;
     try {
       facts = readQuery(rawQuery);
