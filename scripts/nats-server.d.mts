@@ -5,6 +5,7 @@ export interface NatsServerHandle {
   storeDir: string;
   stop(): Promise<void>;
 }
+export function ensureDebianProgram(options: { binary: string; debianPackage?: string; candidates?: string[]; hint: string }): string;
 export function ensureNatsServer(): string;
 export function freePort(host?: string): Promise<number>;
 export function waitForPort(port: number, host?: string, timeoutMs?: number): Promise<void>;

@@ -8,12 +8,12 @@ import path from 'node:path';
 
 const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
 
-function onPath(name) {
+function onPath(name, candidates = []) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const file = path.join(dir, name);
     if (dir && existsSync(file)) return file;
   }
-  return CANDIDATES.find((f) => existsSync(f));
+  return candidates.find((f) => existsSync(f));
 }
 
 function isDebian() {
@@ -24,21 +24,31 @@ function isDebian() {
   }
 }
 
-/** The path of `nats-server`, installing Debian's package when missing and allowed. */
-export function ensureNatsServer() {
-  const found = onPath('nats-server');
+/**
+ * The path of a program, installing its Debian package when it is missing and we are root on
+ * Debian/Ubuntu (CI and fresh machines); otherwise an error saying how to install it.
+ */
+export function ensureDebianProgram({ binary, debianPackage = binary, candidates = [], hint }) {
+  const found = onPath(binary, candidates);
   if (found) return found;
   if (isDebian() && process.getuid?.() === 0) {
-    process.stderr.write('nats-server not found: installing Debian package nats-server\n');
+    process.stderr.write(`${binary} not found: installing Debian package ${debianPackage}\n`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'ignore', env });
-    const installed = onPath('nats-server');
+    execFileSync('apt-get', ['install', '-y', '-qq', debianPackage], { stdio: 'ignore', env });
+    const installed = onPath(binary, candidates);
     if (installed) return installed;
   }
-  throw new Error(
-    'nats-server not found: install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or https://github.com/nats-io/nats-server/releases) and put it on PATH',
-  );
+  throw new Error(`${binary} not found: ${hint}`);
+}
+
+/** The path of `nats-server`, installing Debian's package when missing and allowed. */
+export function ensureNatsServer() {
+  return ensureDebianProgram({
+    binary: 'nats-server',
+    candidates: CANDIDATES,
+    hint: 'install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or https://github.com/nats-io/nats-server/releases) and put it on PATH',
+  });
 }
 
 export function freePort(host = '127.0.0.1') {

@@ -83,7 +83,7 @@ export async function waitFor<T>(probe: () => T | Promise<T>, { timeoutMs = 10_0
   }
 }
 
-export type AppName = 'token-refresher' | 'policy' | 'forwarder' | 'wechat-sandbox';
+export type AppName = 'token-refresher' | 'policy' | 'forwarder' | 'wechat-sandbox' | 'console';
 
 export interface AppProcess {
   app: AppName;

@@ -90,3 +90,20 @@ export interface PingReply {
   version: string;
   uptimeS: number;
 }
+
+/** `wxgate.admin.relay.stats`: one forwarder replica's counters since it started. */
+export interface RelayStatsReply {
+  app: 'forwarder';
+  instance: string;
+  envId: string;
+  /** Epoch ms when the counters were read. */
+  at: number;
+  uptimeS: number;
+  calls: {
+    total: number;
+    /** By wxgate reason; `""` = relayed and answered by WeChat (whatever its errcode). */
+    byReason: Record<string, number>;
+    /** By the HTTP status the caller got. */
+    byStatus: Record<string, number>;
+  };
+}
