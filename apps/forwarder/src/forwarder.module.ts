@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wxgate/nats';
 import { PlatformModule } from '@wxgate/platform';
 import { AccessLog } from './access-log/access-log.js';
+import { CallerMetrics } from './callers/caller.metrics.js';
+import { SourceGate } from './callers/source-gate.js';
 import { APP, type ForwarderConfig } from './config.js';
 import { CLOCK } from './control-plane/clock.js';
 import { ControlPlane } from './control-plane/control-plane.js';
@@ -26,6 +28,8 @@ export class ForwarderModule {
         { provide: CLOCK, useValue: Date.now },
         RelayMetrics,
         AccessLog,
+        CallerMetrics,
+        SourceGate,
         ControlPlane,
         PolicyDecisions,
         TokenCache,

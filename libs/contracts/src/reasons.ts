@@ -18,6 +18,10 @@ export const Reason = {
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
+  /** The connection comes from outside the relay's `RELAY_ALLOW_CIDRS` (docs/callers.md). */
+  CALLER_NOT_ALLOWED: 'CALLER_NOT_ALLOWED',
+  /** The environment lists callers and the request carries none of them (401; 407 for proxy forms). */
+  CALLER_UNAUTHENTICATED: 'CALLER_UNAUTHENTICATED',
   /** Not in SPEC: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -40,6 +44,9 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 85112,
   UPSTREAM_TIMEOUT: 85112,
   UPSTREAM_UNREACHABLE: 85112,
+  CALLER_NOT_ALLOWED: 48001,
+  // WeChat's "api unauthorized", never a token errcode: SDKs would try to refresh a token they lack.
+  CALLER_UNAUTHENTICATED: 48001,
   INTERNAL: -1,
 };
 
@@ -60,5 +67,7 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNREACHABLE: 502,
+  CALLER_NOT_ALLOWED: 403,
+  CALLER_UNAUTHENTICATED: 401,
   INTERNAL: 500,
 };

@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { Reason } from '@wxgate/contracts';
 import { APP_CONFIG, Readiness } from '@wxgate/platform';
 import { AccessLog } from '../access-log/access-log.js';
+import { SourceGate } from '../callers/source-gate.js';
 import { loadOrCreateCertificate } from '../certificates/certificate.store.js';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
@@ -35,6 +36,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly pipeline: RelayPipeline,
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
+    private readonly sourceGate: SourceGate,
     readiness: Readiness,
   ) {
     readiness.register('relay', () => this.listening);
@@ -45,6 +47,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     const options = { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: 60_000, requestTimeout: 0 };
     this.http = createHttpServer(options, (req, res) => this.pipeline.handle(req, res, 'http'));
     this.https = createHttpsServer({ ...options, key: certificate.key, cert: certificate.cert }, (req, res) => this.pipeline.handle(req, res, 'https'));
+    this.sourceGate.guard({ http: this.http, https: this.https });
     this.http.on('connect', (req, socket: Socket, head: Buffer) => this.connect(req.url ?? '', socket, head));
     for (const server of [this.http, this.https]) server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     const [port, tlsPort] = await Promise.all([listen(this.http, this.config.PORT), listen(this.https, this.config.TLS_PORT)]);

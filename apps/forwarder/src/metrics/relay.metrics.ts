@@ -14,7 +14,7 @@ export class PendingCount {
   }
 }
 
-function flush(counter: Counter<string>, counts: Iterable<PendingCount>): void {
+export function flush(counter: Counter<string>, counts: Iterable<PendingCount>): void {
   for (const count of counts) {
     if (count.n === 0) continue;
     counter.labels(...count.labels).inc(count.n);
