@@ -48,6 +48,19 @@ export interface EnvListReply {
   envs: EnvSummary[];
 }
 
+/** `caller.add`: the only time the secret is ever shown. */
+export interface CallerAddReply {
+  name: string;
+  secret: string;
+}
+export interface CallerListReply {
+  callers: { name: string; addedAt: number }[];
+}
+/** `policy.callers`: what the forwarder needs to verify callers, never a secret. */
+export interface CallerHashesReply {
+  callers: { name: string; secretHash: string }[];
+}
+
 export interface PolicyAllow {
   allowed: true;
   credential: { kind: CredentialKind; appid: string };

@@ -46,11 +46,23 @@ export const Subjects = {
     shareAdd: 'wxgate.admin.share.add',
     shareRemove: 'wxgate.admin.share.remove',
     shareList: 'wxgate.admin.share.list',
+    /** `{envId,name}` → `{name,secret}`: the secret is shown once, only its hash is kept. */
+    callerAdd: 'wxgate.admin.caller.add',
+    /** `{envId,name}` → `{ok:true}`; a caller that is not there is not an error. */
+    callerRemove: 'wxgate.admin.caller.remove',
+    /** `{envId}` → `{callers:[{name,addedAt}]}`, never a secret or hash. */
+    callerList: 'wxgate.admin.caller.list',
     /** Extension: every replica of every service answers (outside queue groups) with its identity. */
     ping: 'wxgate.admin.ping',
   },
   policy: {
     check: 'wxgate.policy.check',
+    /**
+     * Extension (docs/callers.md): `{envId}` → `{callers:[{name,secretHash}]}` for the forwarder,
+     * which verifies callers itself; an unknown environment has none. Read from the database, so
+     * an answer asked after a `policy.changed` reflects the change on whichever replica answers.
+     */
+    callers: 'wxgate.policy.callers',
   },
   events: {
     all: 'wxgate.events.>',

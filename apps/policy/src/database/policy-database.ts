@@ -1,8 +1,10 @@
 import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
 import { AuthorizationEntity } from '../authorizations/authorization.entity.js';
+import { CallerEntity } from '../callers/caller.entity.js';
 import { EnvironmentEntity } from '../environments/environment.entity.js';
 import { ShareEntity } from '../sharing/share.entity.js';
 import { InitialPolicy1732100000000 } from './1732100000000-initial-policy.migration.js';
+import { PolicyCallers1764700000000 } from './1764700000000-policy-callers.migration.js';
 
-export const POLICY_ENTITIES = [EnvironmentEntity, AllowlistPathEntity, ShareEntity, AuthorizationEntity];
-export const POLICY_MIGRATIONS = [InitialPolicy1732100000000];
+export const POLICY_ENTITIES = [EnvironmentEntity, AllowlistPathEntity, ShareEntity, AuthorizationEntity, CallerEntity];
+export const POLICY_MIGRATIONS = [InitialPolicy1732100000000, PolicyCallers1764700000000];

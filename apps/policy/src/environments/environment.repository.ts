@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EnvSummary } from '@wxgate/contracts';
 import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
+import { CallerEntity } from '../callers/caller.entity.js';
 import { rowLock } from '../database/row-lock.js';
 import { ShareEntity } from '../sharing/share.entity.js';
 import { EnvironmentEntity } from './environment.entity.js';
@@ -25,12 +26,13 @@ export class EnvironmentRepository {
     return rows.map(({ envId, ownerAppid, ownerKind }) => ({ envId, ownerAppid, ownerKind }));
   }
 
-  /** Deletes the environment with its allowlist and shares; `false` when there was none. */
+  /** Deletes the environment with its allowlist, shares and callers; `false` when there was none. */
   delete(envId: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const result = await manager.delete(EnvironmentEntity, { envId });
       await manager.delete(AllowlistPathEntity, { envId });
       await manager.delete(ShareEntity, { envId });
+      await manager.delete(CallerEntity, { envId });
       return (result.affected ?? 0) > 0;
     });
   }
