@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wxgate/nats';
 import { PlatformModule } from '@wxgate/platform';
 import { AccessLog } from './access-log/access-log.js';
+import { CallerGate } from './callers/caller-gate.js';
+import { CallerList } from './callers/caller-list.js';
 import { CallerMetrics } from './callers/caller.metrics.js';
 import { SourceGate } from './callers/source-gate.js';
 import { APP, type ForwarderConfig } from './config.js';
@@ -32,6 +34,8 @@ export class ForwarderModule {
         SourceGate,
         ControlPlane,
         PolicyDecisions,
+        CallerList,
+        CallerGate,
         TokenCache,
         UpstreamClient,
         RelayPipeline,

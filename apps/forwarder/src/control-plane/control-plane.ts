@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { Subjects, WxgateError, type CredentialKind, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
+import { Subjects, WxgateError, type CallerHashesReply, type CredentialKind, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
 import { decodePayload, NATS_CONNECTION, NatsUnavailableError, requestJson } from '@wxgate/nats';
-import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { RelayMetrics, type NatsRequestKind } from '../metrics/relay.metrics.js';
 
 const POLICY_TIMEOUT_MS = 3_000;
 /** A cold token may need a WeChat round trip on the refresher's side. */
@@ -21,6 +21,10 @@ export class ControlPlane {
 
   checkPolicy(request: PolicyCheckRequest): Promise<PolicyDecision> {
     return this.counted('policy.check', requestJson<PolicyDecision>(this.nc, Subjects.policy.check, request, POLICY_TIMEOUT_MS));
+  }
+
+  callerHashes(envId: string): Promise<CallerHashesReply> {
+    return this.counted('policy.callers', requestJson<CallerHashesReply>(this.nc, Subjects.policy.callers, { envId }, POLICY_TIMEOUT_MS));
   }
 
   getToken(kind: CredentialKind, appid: string): Promise<TokenReply> {
@@ -49,7 +53,7 @@ export class ControlPlane {
     })().catch(() => undefined);
   }
 
-  private async counted<T>(subject: 'policy.check' | 'token.get' | 'token.invalidate', request: Promise<T>): Promise<T> {
+  private async counted<T>(subject: NatsRequestKind, request: Promise<T>): Promise<T> {
     try {
       const reply = await request;
       this.metrics.natsRequest(subject, 'ok');

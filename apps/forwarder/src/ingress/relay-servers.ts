@@ -1,10 +1,11 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Reason } from '@wxgate/contracts';
 import { APP_CONFIG, Readiness } from '@wxgate/platform';
 import { AccessLog } from '../access-log/access-log.js';
+import { CallerGate } from '../callers/caller-gate.js';
 import { SourceGate } from '../callers/source-gate.js';
 import { loadOrCreateCertificate } from '../certificates/certificate.store.js';
 import type { ForwarderConfig } from '../config.js';
@@ -37,6 +38,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
     private readonly sourceGate: SourceGate,
+    private readonly callers: CallerGate,
     readiness: Readiness,
   ) {
     readiness.register('relay', () => this.listening);
@@ -48,7 +50,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     this.http = createHttpServer(options, (req, res) => this.pipeline.handle(req, res, 'http'));
     this.https = createHttpsServer({ ...options, key: certificate.key, cert: certificate.cert }, (req, res) => this.pipeline.handle(req, res, 'https'));
     this.sourceGate.guard({ http: this.http, https: this.https });
-    this.http.on('connect', (req, socket: Socket, head: Buffer) => this.connect(req.url ?? '', socket, head));
+    this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.connect(req, socket, head));
     for (const server of [this.http, this.https]) server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     const [port, tlsPort] = await Promise.all([listen(this.http, this.config.PORT), listen(this.https, this.config.TLS_PORT)]);
     this.listening = true;
@@ -67,7 +69,8 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     await closed;
   }
 
-  private connect(authority: string, socket: Socket, head: Buffer): void {
+  private connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const authority = req.url ?? '';
     const seqid = newSeqid();
     const colon = authority.lastIndexOf(':');
     const host = colon === -1 ? authority : authority.slice(0, colon);
@@ -77,9 +80,15 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
       socket.end(rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443, not ${JSON.stringify(authority.slice(0, 255))}`));
       return;
     }
-    socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
-    if (head.length > 0) socket.unshift(head);
-    this.https.emit('connection', socket);
+    const https = this.https;
+    this.callers.admitTunnel(req, socket, seqid, {
+      open: () => {
+        socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
+        if (head.length > 0) socket.unshift(head);
+        https.emit('connection', socket);
+      },
+      refused: (status, reason) => this.refused(seqid, 'CONNECT', authority.slice(0, 255), status, reason),
+    });
   }
 
   private refused(seqid: string, method: string, path: string, status: number, reason: Reason): void {

@@ -22,6 +22,8 @@ export function flush(counter: Counter<string>, counts: Iterable<PendingCount>):
   }
 }
 
+export type NatsRequestKind = 'policy.check' | 'policy.callers' | 'token.get' | 'token.invalidate';
+
 /** The forwarder's Prometheus metrics; the per-call counts cost a map lookup and an increment. */
 @Injectable()
 export class RelayMetrics {
@@ -93,7 +95,7 @@ export class RelayMetrics {
     this.upstreamLatency.labels('failed').observe(seconds);
   }
 
-  natsRequest(subject: 'policy.check' | 'token.get' | 'token.invalidate', outcome: 'ok' | 'error' | 'unavailable'): void {
+  natsRequest(subject: NatsRequestKind, outcome: 'ok' | 'error' | 'unavailable'): void {
     this.natsRequests.labels(subject, outcome).inc();
   }
 }

@@ -4,6 +4,7 @@ import { isReservedPath, Reason, REASON_ERRCODE, WxgateError, type PolicyAllow, 
 import { APP_CONFIG } from '@wxgate/platform';
 import { isTokenRejection, needsComponentAppidParam } from '@wxgate/wechat';
 import { AccessLog, type CallRecord } from '../access-log/access-log.js';
+import { CallerGate } from '../callers/caller-gate.js';
 import type { ForwarderConfig } from '../config.js';
 import { PolicyDecisions } from '../decisions/policy-decisions.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
@@ -11,7 +12,7 @@ import { TokenCache, type CachedToken } from '../tokens/token-cache.js';
 import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer, type ExchangeSink, type UpstreamAnswer, type UpstreamExchange } from '../upstream/upstream-exchange.js';
 import { UpstreamClient, UpstreamUnreachableError, type UpstreamRequest } from '../upstream/upstream.client.js';
 import { peerAddress, upstreamRequestHeaders } from './relay-headers.js';
-import { sendRelayError } from './relay-error.js';
+import { sendRelayError, type ErrorExtras } from './relay-error.js';
 import { appendParams, readQuery, RepeatedParameterError, withoutFromAppid } from './relay-query.js';
 import { isTargetProblem, parseTarget } from './request-target.js';
 import { prepareBody, RequestTooLargeError, StreamedBody, type PreparedBody } from './request-body.js';
@@ -49,6 +50,7 @@ export class RelayPipeline {
     private readonly upstream: UpstreamClient,
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
+    private readonly callers: CallerGate,
   ) {
     this.maxBody = config.MAX_BODY_BYTES;
   }
@@ -104,6 +106,10 @@ export class RelayPipeline {
     call.fromAppid = facts.fromAppid;
     // Step 4.
     if (isReservedPath(path)) return this.reject(res, call, Reason.RESERVED_PATH, `${path} mints tokens and is never relayed`);
+    // Who is calling, when the environment lists callers: before anything acts for it (docs/callers.md).
+    let refused = this.callers.admit(req, call);
+    if (refused instanceof Promise) refused = await refused;
+    if (refused) return this.reject(res, call, refused.reason, refused.message, undefined, refused);
     const query = facts.hasFromAppid ? withoutFromAppid(rawQuery) : rawQuery;
     // Step 5: the caller's own credential, relayed as is.
     if (facts.callerToken) return this.forward(req, res, call, path, query, undefined);
@@ -191,9 +197,9 @@ export class RelayPipeline {
     res.end(answer.body);
   }
 
-  private reject(res: ServerResponse, call: Call, reason: Reason, message: string, errcode?: number): void {
+  private reject(res: ServerResponse, call: Call, reason: Reason, message: string, errcode?: number, extras?: ErrorExtras): void {
     call.reason = reason;
-    call.status = sendRelayError(res, call.seqid, reason, message, errcode);
+    call.status = sendRelayError(res, call.seqid, reason, message, errcode, extras);
   }
 
   private failed(res: ServerResponse, call: Call, err: unknown): void {
