@@ -35,7 +35,7 @@ export function natsConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Nats
 
 /** Which service answers a subject, to say who is not running. */
 function serviceOf(subject: string): string {
-  return /^wxgate\.admin\.(env|allowlist|share)\.|^wxgate\.policy\./.test(subject) ? 'policy' : 'token-refresher';
+  return /^wxgate\.admin\.(env|allowlist|share|caller)\.|^wxgate\.policy\./.test(subject) ? 'policy' : 'token-refresher';
 }
 
 const hideCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
