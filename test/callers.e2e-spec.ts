@@ -223,8 +223,17 @@ describe('an environment with callers: every way of calling needs one', () => {
       expect(answer.status).toBe(200);
       expect(echoOf(answer).query.raw).toMatch(/^via=undici&/);
       expect(echoOf(answer).headers).not.toHaveProperty('proxy-authorization');
+      // http:// targets go through CONNECT :80 with plain HTTP inside; the tunnel's credential covers them too.
+      const plain = await call('http://api.weixin.qq.com/wxa/msg_sec_check?via=undici80', { dispatcher: agent });
+      expect(plain.status).toBe(200);
     } finally {
       await agent.close();
+    }
+    const anonymous = new ProxyAgent({ uri: `http://127.0.0.1:${guarded.http}` });
+    try {
+      await expect(call('http://api.weixin.qq.com/wxa/msg_sec_check', { dispatcher: anonymous })).rejects.toThrow(/407/);
+    } finally {
+      await anonymous.close();
     }
   });
 

@@ -96,8 +96,8 @@ describe('steps 1–7 against the real policy service', () => {
     expect(system.sandbox.state.calls.snapshot().calls.length).toBe(before);
   });
 
-  it('answers 403 RESERVED_PATH for token-minting paths and 405 for other methods', async () => {
-    expectError(await call(`${sys.base}/cgi-bin/token?grant_type=client_credential&appid=${app.appid}&secret=x`), 403, 'RESERVED_PATH', 48001);
+  it('answers 403 RESERVED_PATH for token-minting paths it cannot answer (docs/sdk.md) and 405 for other methods', async () => {
+    expectError(await call(`${sys.base}/cgi-bin/token?grant_type=client_credential&appid=wxnotmanaged0001&secret=x`), 403, 'RESERVED_PATH', 48001);
     expectError(await call(`${sys.base}/cgi-bin/stable_token?access_token=mine`, { body: '{}' }), 403, 'RESERVED_PATH', 48001);
     expectError(await call(`${sys.base}/wxa/msg_sec_check`, { method: 'PUT', body: '{}' }), 405, 'METHOD_NOT_ALLOWED', 43001);
     expectError(await call(`${sys.base}/wxa/msg_sec_check?from_appid=a&from_appid=b`), 400, 'BAD_QUERY', 40066);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Agent } from 'undici';
 import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.js';
 import { allowApp, startFakeControlPlane, type FakeControlPlane } from './support/fake-control-plane.js';
-import { call, connectTunnel, type Answer, metric, rawCall, rawRequest, requestThroughTunnel, trustingAgent } from './support/forwarder-client.js';
+import { call, connectTunnel, type Answer, metric, parseResponse, rawCall, rawRequest, requestThroughTunnel, trustingAgent } from './support/forwarder-client.js';
 import { freePort, runToExit, startApp, startNatsServer, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
 
 const APP_ID = 'wxapp00000001';
@@ -141,8 +141,27 @@ describe('ways of calling', () => {
     expect(answer.headers['x-openapi-seqid']).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('tunnels CONNECT api.weixin.qq.com:80 with plain HTTP inside (what proxy agents send for http:// targets)', async () => {
+    const tunnel = await connectTunnel(ports.http, 'api.weixin.qq.com:80');
+    expect(tunnel.status).toBe(200);
+    const answer = await new Promise<Answer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      tunnel.socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        const parsed = parseResponse(Buffer.concat(chunks));
+        if (parsed) resolve(parsed);
+      });
+      tunnel.socket.on('error', reject);
+      tunnel.socket.write(rawRequest('GET', '/wxa/msg_sec_check?via=connect80', { host: 'api.weixin.qq.com' }));
+    });
+    tunnel.socket.destroy();
+    expect(answer.status).toBe(200);
+    expect(echoOf(answer).query.raw).toMatch(/^via=connect80&access_token=/);
+    expect(answer.headers['x-openapi-seqid']).toMatch(/^[0-9a-f]{16}$/);
+  });
+
   it('refuses CONNECT to any other host or port with 403 HOST_NOT_ALLOWED and no tunnel', async () => {
-    for (const authority of ['example.com:443', 'api.weixin.qq.com:80', 'api.weixin.qq.com:8443', '127.0.0.1:443']) {
+    for (const authority of ['example.com:443', 'example.com:80', 'api.weixin.qq.com:8443', 'api.weixin.qq.com:8080', '127.0.0.1:443']) {
       const tunnel = await connectTunnel(ports.http, authority);
       expect([authority, tunnel.status]).toEqual([authority, 403]);
       expect(JSON.parse(tunnel.body)).toMatchObject({ reason: 'HOST_NOT_ALLOWED', errcode: 48001 });

@@ -96,6 +96,8 @@ describe('configuration is validated before anything connects', () => {
     ['policy', { NATS_URL: 'http://wxgate:hunter2@127.0.0.1:4222' }, 'NATS_URL'],
     ['policy', { NATS_URL: 'http://127.0.0.1:4222' }, 'NATS_URL'],
     ['policy', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    ['policy', { WXGATE_STREAM_REPLICAS: 'three' }, 'WXGATE_STREAM_REPLICAS'],
+    ['forwarder', { WXGATE_STREAM_REPLICAS: '7' }, 'WXGATE_STREAM_REPLICAS'],
     ['token-refresher', { WXGATE_MASTER_KEY: 'c2hvcnQ=' }, 'WXGATE_MASTER_KEY'],
     ['token-refresher', { CALLBACK_PORT: '70000' }, 'CALLBACK_PORT'],
     ['token-refresher', { REFRESH_MARGIN_S: 'x' }, 'REFRESH_MARGIN_S'],

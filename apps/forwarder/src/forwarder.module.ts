@@ -13,6 +13,7 @@ import { PolicyDecisions } from './decisions/policy-decisions.js';
 import { RelayServers } from './ingress/relay-servers.js';
 import { RelayMetrics } from './metrics/relay.metrics.js';
 import { RelayPipeline } from './relay/relay.pipeline.js';
+import { TokenEndpoints } from './token-endpoints/token-endpoints.js';
 import { TokenCache } from './tokens/token-cache.js';
 import { UpstreamClient } from './upstream/upstream.client.js';
 
@@ -37,6 +38,7 @@ export class ForwarderModule {
         CallerList,
         CallerGate,
         TokenCache,
+        TokenEndpoints,
         UpstreamClient,
         RelayPipeline,
         RelayServers,

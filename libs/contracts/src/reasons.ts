@@ -22,6 +22,11 @@ export const Reason = {
   CALLER_NOT_ALLOWED: 'CALLER_NOT_ALLOWED',
   /** The environment lists callers and the request carries none of them (401; 407 for proxy forms). */
   CALLER_UNAUTHENTICATED: 'CALLER_UNAUTHENTICATED',
+  /**
+   * The secret or component token a caller offered to a token endpoint is wrong. `errcode` is
+   * WeChat's own answer for it (40125 invalid appsecret, 40001 invalid credential).
+   */
+  CREDENTIAL_REJECTED: 'CREDENTIAL_REJECTED',
   /** Not in SPEC: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -47,6 +52,7 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   CALLER_NOT_ALLOWED: 48001,
   // WeChat's "api unauthorized", never a token errcode: SDKs would try to refresh a token they lack.
   CALLER_UNAUTHENTICATED: 48001,
+  CREDENTIAL_REJECTED: 40001,
   INTERNAL: -1,
 };
 
@@ -69,5 +75,7 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   UPSTREAM_UNREACHABLE: 502,
   CALLER_NOT_ALLOWED: 403,
   CALLER_UNAUTHENTICATED: 401,
+  /** WeChat answers a wrong secret or token with HTTP 200 and the errcode. */
+  CREDENTIAL_REJECTED: 200,
   INTERNAL: 500,
 };

@@ -15,6 +15,15 @@ export interface TokenReply {
   expiresAt: number;
 }
 
+/** `token.issue.authorization`: the authorization a code stands for, with the pair's token. */
+export interface AuthorizationIssueReply {
+  componentAppid: string;
+  authorizerAppid: string;
+  token: string;
+  expiresAt: number;
+  funcScopes: number[];
+}
+
 export interface CredentialListItem {
   kind: CredentialKind;
   appid: string;

@@ -30,6 +30,14 @@ export const EmptyRequest = z.object({}).loose();
 
 // --- token-refresher ---
 export const TokenInvalidateRequest = z.object({ token: z.string().min(1, 'must not be empty') });
+/** SDK token endpoints (docs/sdk.md): the proof a caller offers for a credential's token. */
+export const AppTokenIssueRequest = z.object({ secret: z.string().max(4096, 'is too long'), forceRefresh: z.boolean().optional() });
+export const ComponentTokenIssueRequest = z.object({ secret: z.string().max(4096, 'is too long') });
+export const AuthorizerTokenIssueRequest = z.object({ componentToken: z.string().max(4096, 'is too long') });
+export const AuthorizationIssueRequest = z.object({
+  componentToken: z.string().max(4096, 'is too long'),
+  authorizationCode: z.string().min(1, 'must not be empty').max(4096, 'is too long'),
+});
 export const ComponentPutRequest = z.object({
   componentAppid: appid,
   componentAppsecret: secret,
@@ -80,6 +88,10 @@ export const WechatEvent = z
   .loose();
 
 export type TokenInvalidateRequest = z.infer<typeof TokenInvalidateRequest>;
+export type AppTokenIssueRequest = z.infer<typeof AppTokenIssueRequest>;
+export type ComponentTokenIssueRequest = z.infer<typeof ComponentTokenIssueRequest>;
+export type AuthorizerTokenIssueRequest = z.infer<typeof AuthorizerTokenIssueRequest>;
+export type AuthorizationIssueRequest = z.infer<typeof AuthorizationIssueRequest>;
 export type ComponentPutRequest = z.infer<typeof ComponentPutRequest>;
 export type AppPutRequest = z.infer<typeof AppPutRequest>;
 export type AuthorizerPutRequest = z.infer<typeof AuthorizerPutRequest>;

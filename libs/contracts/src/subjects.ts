@@ -25,6 +25,23 @@ export const Subjects = {
     invalidate: (kind: CredentialKind, appid: string) => `wxgate.token.invalidate.${kind}.${appid}`,
     getPattern: 'wxgate.token.get.*.*',
     invalidatePattern: 'wxgate.token.invalidate.*.*',
+    /**
+     * Extension (SDK token endpoints, docs/sdk.md): the token for a caller that proves it holds the
+     * credential — `{secret}` for `app` and `component`; never a WeChat call because of the caller.
+     */
+    issue: (kind: 'app' | 'component', appid: string) => `wxgate.token.issue.${kind}.${appid}`,
+    /** `{componentToken}`: the pair's token, for a caller holding the component's current token. */
+    issueAuthorizer: (componentAppid: string, authorizerAppid: string) => `wxgate.token.issue.authorizer.${componentAppid}.${authorizerAppid}`,
+    /** `{componentToken, authorizationCode}`: the authorization a code stands for (exchanged once). */
+    exchange: (componentAppid: string) => `wxgate.token.exchange.${componentAppid}`,
+    exchangePattern: 'wxgate.token.exchange.*',
+    /**
+     * Extension: `{token}` → the new token (`token.invalidate`'s reply) when `token` is the current
+     * token of some credential — a forwarder that did not hand it out asks by value.
+     */
+    reject: 'wxgate.token.reject',
+    issueCredentialPattern: 'wxgate.token.issue.*.*',
+    issueAuthorizerPattern: 'wxgate.token.issue.authorizer.*.*',
   },
   admin: {
     componentPut: 'wxgate.admin.component.put',

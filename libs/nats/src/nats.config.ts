@@ -23,6 +23,16 @@ export const natsConfigShape = {
   NATS_PASS: z.string().optional(),
   NATS_TOKEN: z.string().optional(),
   NATS_CREDS: z.string().optional(),
+  /**
+   * Copies of WXGATE_EVENTS (and of its durable consumers) a NATS cluster keeps: 1 on a single
+   * server, 3 on a 3-node cluster so losing the node that leads the stream loses no event.
+   */
+  WXGATE_STREAM_REPLICAS: z.coerce
+    .number({ message: 'must be a number of stream copies from 1 to 5' })
+    .int('must be a number of stream copies from 1 to 5')
+    .min(1, 'must be a number of stream copies from 1 to 5')
+    .max(5, 'must be a number of stream copies from 1 to 5 (JetStream keeps at most 5)')
+    .default(1),
 };
 
 export interface NatsConfig {
@@ -31,4 +41,5 @@ export interface NatsConfig {
   NATS_PASS?: string;
   NATS_TOKEN?: string;
   NATS_CREDS?: string;
+  WXGATE_STREAM_REPLICAS?: number;
 }

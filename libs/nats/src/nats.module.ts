@@ -10,19 +10,58 @@ import type { NatsConfig } from './nats.config.js';
 import { encodeJson } from './plain-json.js';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+const NATS_CONFIG = Symbol('NATS_CONFIG');
 export const INSTANCE_ID = randomUUID().slice(0, 8);
 
-/** Publishes durable events to WXGATE_EVENTS (core subscribers hear them as well). */
+/** How long a broadcast waits for the server to have taken it (it never waits for the stream). */
+const BROADCAST_FLUSH_MS = 2_000;
+/** Attempts to store a broadcast's copy in the stream, 1 s apart and doubling: inside the 2-minute duplicate window. */
+const BROADCAST_STORE_ATTEMPTS = 6;
+
+/** Publishes events to WXGATE_EVENTS (core subscribers hear them as well). */
 @Injectable()
 export class EventPublisher {
+  private readonly logger = new Logger('EventPublisher');
   private readonly js: JetStreamClient;
-  constructor(@Inject(NATS_CONNECTION) nc: NatsConnection) {
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {
     this.js = jetstream(nc);
   }
-  /** `msgId` deduplicates within the stream's 2-minute window. */
+
+  /**
+   * A durable event: resolves once the stream has stored it. `msgId` deduplicates within the
+   * stream's 2-minute window.
+   */
   async publish(subject: string, body: unknown, msgId?: string): Promise<{ duplicate: boolean }> {
     const ack = await this.js.publish(subject, encodeJson(body), msgId ? { msgID: msgId } : undefined);
     return { duplicate: ack.duplicate };
+  }
+
+  /**
+   * A cache-invalidation event whose subscribers must hear it now, whether or not the stream can
+   * store it at this moment (its leader may be failing over). Resolves once the NATS server has
+   * the message; the stream's copy is confirmed in the background, retried with the same message
+   * id (so the stream keeps one copy), and logged when it cannot be stored. Subscribers may hear a
+   * retried copy twice: broadcasts must be idempotent.
+   */
+  async broadcast(subject: string, body: unknown): Promise<void> {
+    const data = encodeJson(body);
+    const msgID = randomUUID();
+    const store = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.js.publish(subject, data, { msgID });
+          return;
+        } catch (err) {
+          if (attempt >= BROADCAST_STORE_ATTEMPTS || this.nc.isClosed()) {
+            this.logger.warn(`${subject} was broadcast but not stored in the stream after ${attempt} attempt(s): ${(err as Error).message}`);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 1_000 * 2 ** (attempt - 1)).unref());
+        }
+      }
+    };
+    void store();
+    await Promise.race([this.nc.flush().catch(() => undefined), new Promise((r) => setTimeout(r, BROADCAST_FLUSH_MS).unref())]);
   }
 }
 
@@ -41,6 +80,7 @@ class NatsLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(APP_NAME) private readonly app: string,
+    @Inject(NATS_CONFIG) private readonly config: NatsConfig,
     private readonly readiness: Readiness,
   ) {}
 
@@ -57,7 +97,7 @@ class NatsLifecycle implements OnModuleInit, OnApplicationShutdown {
         }
       }
     })();
-    await ensureEventsStream(this.nc);
+    await ensureEventsStream(this.nc, this.config.WXGATE_STREAM_REPLICAS ?? 1);
     this.ping = this.nc.subscribe(Subjects.admin.ping, {
       callback: (_err, msg) => {
         const reply: PingReply = { app: this.app, instance: INSTANCE_ID, version: process.env.npm_package_version ?? '0.1.0', uptimeS: Math.round((Date.now() - this.started) / 1000) };
@@ -79,6 +119,7 @@ export class NatsModule {
     return {
       module: NatsModule,
       providers: [
+        { provide: NATS_CONFIG, useValue: config },
         { provide: NATS_CONNECTION, useFactory: () => connect(natsConnectionOptions(config, `wxgate-${app}-${INSTANCE_ID}`)) },
         EventPublisher,
         NatsLifecycle,

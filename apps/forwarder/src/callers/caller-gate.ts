@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { CALLER_HEADER, Reason, WxgateError } from '@wxgate/contracts';
 import type { CallRecord } from '../access-log/access-log.js';
-import { rawErrorResponse, type ErrorExtras } from '../relay/relay-error.js';
+import { answerAndClose, rawErrorResponse, type ErrorExtras } from '../relay/relay-error.js';
 import { CallerMetrics } from './caller.metrics.js';
 import { CallerList, type Callers } from './caller-list.js';
 import { fromCallerHeader, fromProxyAuthorization, isKnownCaller, MALFORMED, type PresentedCredential } from './presented-credential.js';
@@ -66,15 +66,13 @@ export class CallerGate {
    * (407, or 503 when the list cannot be had) and `refused` told its status and reason.
    */
   admitTunnel(req: IncomingMessage, socket: Socket, seqid: string, outcome: { open(): void; refused(status: number, reason: Reason): void }): void {
-    // Node takes its own error listener off a socket it hands to 'connect'; a peer resetting after a 407 must not crash the relay.
-    socket.on('error', () => socket.destroy());
     const presented = fromHeader(req.headers['proxy-authorization'], fromProxyAuthorization);
     const decide = (callers: Callers) => {
       if (socket.destroyed) return;
       const refused = this.verdict(callers, presented, REFUSED.proxy);
       if (refused) {
         outcome.refused(refused.status, refused.reason);
-        socket.end(rawErrorResponse(seqid, refused.reason, refused.message, refused));
+        answerAndClose(socket, rawErrorResponse(seqid, refused.reason, refused.message, refused));
         return;
       }
       this.tunnels.set(socket, { presented });
@@ -86,7 +84,7 @@ export class CallerGate {
       if (socket.destroyed) return;
       const reason = err instanceof WxgateError ? err.reason : Reason.TOKEN_UNAVAILABLE;
       outcome.refused(503, reason);
-      socket.end(rawErrorResponse(seqid, reason, err instanceof Error ? err.message : 'policy check failed'));
+      answerAndClose(socket, rawErrorResponse(seqid, reason, err instanceof Error ? err.message : 'policy check failed'));
     });
   }
 
@@ -122,10 +120,13 @@ export class CallerGate {
     return undefined;
   }
 
-  /** A request inside a CONNECT tunnel arrives on the TLS socket wrapping the tunnel's socket. */
+  /**
+   * A request inside a CONNECT tunnel arrives on the tunnel's socket itself (port 80: plain HTTP
+   * inside) or on the TLS socket wrapping it (port 443), which Node links as `_parent`.
+   */
   private tunnelOf(socket: Socket): Tunnel | undefined {
     const parent = (socket as Socket & { _parent?: Socket | null })._parent;
-    return parent ? this.tunnels.get(parent) : undefined;
+    return this.tunnels.get(socket) ?? (parent ? this.tunnels.get(parent) : undefined);
   }
 }
 

@@ -3,13 +3,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Reason } from '@wxgate/contracts';
 import { APP_CONFIG, type AddressAllowlist } from '@wxgate/platform';
 import type { ForwarderConfig } from '../config.js';
-import { rawErrorResponse } from '../relay/relay-error.js';
+import { answerAndClose, rawErrorResponse } from '../relay/relay-error.js';
 import { peerAddress } from '../relay/relay-headers.js';
 import { newSeqid } from '../relay/seqid.js';
 import { CallerMetrics } from './caller.metrics.js';
 
-/** A refused plain-HTTP peer gets this long to read the 403 and hang up. */
-const LINGER_MS = 2_000;
 const LOG_EVERY_MS = 60_000;
 
 /**
@@ -64,8 +62,7 @@ export class SourceGate {
       socket.destroy();
       return;
     }
-    socket.setTimeout(LINGER_MS, () => socket.destroy());
-    socket.end(rawErrorResponse(newSeqid(), Reason.CALLER_NOT_ALLOWED, 'connections from this address are not accepted (RELAY_ALLOW_CIDRS)'));
+    answerAndClose(socket, rawErrorResponse(newSeqid(), Reason.CALLER_NOT_ALLOWED, 'connections from this address are not accepted (RELAY_ALLOW_CIDRS)'));
     // Whatever the peer already sent is discarded, so closing does not reset the answer away.
     socket.resume();
   }

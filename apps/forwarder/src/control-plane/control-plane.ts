@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { Subjects, WxgateError, type CallerHashesReply, type CredentialKind, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
 import { decodePayload, NATS_CONNECTION, NatsUnavailableError, requestJson } from '@wxgate/nats';
-import { RelayMetrics, type NatsRequestKind } from '../metrics/relay.metrics.js';
+import { RelayMetrics, type NatsRequestName } from '../metrics/relay.metrics.js';
 
 const POLICY_TIMEOUT_MS = 3_000;
 /** A cold token may need a WeChat round trip on the refresher's side. */
@@ -35,6 +35,16 @@ export class ControlPlane {
     return this.counted('token.invalidate', requestJson<TokenReply>(this.nc, Subjects.token.invalidate(kind, appid), { token }, TOKEN_TIMEOUT_MS));
   }
 
+  /** WeChat rejected a caller's token this forwarder does not know: the refresher finds its owner. */
+  rejectToken(token: string): Promise<TokenReply> {
+    return this.counted('token.invalidate', requestJson<TokenReply>(this.nc, Subjects.token.reject, { token }, TOKEN_TIMEOUT_MS));
+  }
+
+  /** A token endpoint's answer (docs/sdk.md): `subject` is a `token.issue.*` or `token.exchange.*` one. */
+  issueToken<T>(subject: string, proof: object): Promise<T> {
+    return this.counted(subject.startsWith('wxgate.token.exchange.') ? 'token.exchange' : 'token.issue', requestJson<T>(this.nc, subject, proof, TOKEN_TIMEOUT_MS));
+  }
+
   /** A broadcast subscription (no queue group: every replica hears it). */
   subscribe(subject: string, handle: (subject: string, body: unknown) => void): Subscription {
     return this.nc.subscribe(subject, {
@@ -53,7 +63,7 @@ export class ControlPlane {
     })().catch(() => undefined);
   }
 
-  private async counted<T>(subject: NatsRequestKind, request: Promise<T>): Promise<T> {
+  private async counted<T>(subject: NatsRequestName, request: Promise<T>): Promise<T> {
     try {
       const reply = await request;
       this.metrics.natsRequest(subject, 'ok');

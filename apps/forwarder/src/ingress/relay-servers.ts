@@ -10,7 +10,7 @@ import { SourceGate } from '../callers/source-gate.js';
 import { loadOrCreateCertificate } from '../certificates/certificate.store.js';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { rawErrorResponse } from '../relay/relay-error.js';
+import { answerAndClose, rawErrorResponse } from '../relay/relay-error.js';
 import { RelayPipeline } from '../relay/relay.pipeline.js';
 import { newSeqid } from '../relay/seqid.js';
 import { isWechatApiHost } from './wechat-hosts.js';
@@ -23,7 +23,8 @@ const KEEP_ALIVE_MS = 65_000;
  * The relay's listeners, outside Nest (which serves the admin port): plain HTTP on PORT (base URL,
  * HTTP proxy absolute-form, CONNECT) and HTTPS on TLS_PORT (by name). A CONNECT to a WeChat API
  * host on 443 is answered 200 and the tunnel handed to the HTTPS server, which terminates it with
- * wxgate's certificate; any other CONNECT is refused without a tunnel.
+ * wxgate's certificate; on 80 the tunnel carries plain HTTP and goes to the HTTP server; any other
+ * CONNECT is refused without a tunnel.
  */
 @Injectable()
 export class RelayServers implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -31,6 +32,11 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
   private http?: HttpServer;
   private https?: HttpsServer;
   private listening = false;
+  /**
+   * Sockets the HTTP servers do not track for closeAllConnections: CONNECT tunnels and TLS
+   * connections still in their handshake. Cut at the end of a stop.
+   */
+  private readonly untracked = new Set<Socket>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: ForwarderConfig,
@@ -51,6 +57,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     this.https = createHttpsServer({ ...options, key: certificate.key, cert: certificate.cert }, (req, res) => this.pipeline.handle(req, res, 'https'));
     this.sourceGate.guard({ http: this.http, https: this.https });
     this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.connect(req, socket, head));
+    this.https.on('connection', (socket: Socket) => this.track(socket));
     for (const server of [this.http, this.https]) server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     const [port, tlsPort] = await Promise.all([listen(this.http, this.config.PORT), listen(this.https, this.config.TLS_PORT)]);
     this.listening = true;
@@ -66,29 +73,44 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     const drained = await this.pipeline.drain(DRAIN_MS);
     if (!drained) this.logger.warn('in-flight calls still running at the end of the shutdown budget; closing them');
     for (const server of servers) server.closeAllConnections();
+    for (const socket of this.untracked) socket.destroy();
     await closed;
   }
 
   private connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const authority = req.url ?? '';
+    // Node hands a CONNECT socket over without any listener: a caller that resets it (curl does,
+    // right after a refusal) would otherwise be an uncaught 'error' that stops the process.
+    socket.on('error', () => socket.destroy());
+    this.track(socket);
     const seqid = newSeqid();
     const colon = authority.lastIndexOf(':');
     const host = colon === -1 ? authority : authority.slice(0, colon);
     const port = colon === -1 ? '' : authority.slice(colon + 1);
-    if (!isWechatApiHost(host) || port !== '443' || !this.https) {
+    // 443: wxgate's own TLS inside; 80: plain HTTP inside (what proxy agents send for http:// targets).
+    const inside = port === '443' ? this.https : port === '80' ? this.http : undefined;
+    if (!isWechatApiHost(host) || !inside) {
       this.refused(seqid, 'CONNECT', authority.slice(0, 255), 403, Reason.HOST_NOT_ALLOWED);
-      socket.end(rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443, not ${JSON.stringify(authority.slice(0, 255))}`));
+      answerAndClose(socket, rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443 or 80, not ${JSON.stringify(authority.slice(0, 255))}`));
       return;
     }
-    const https = this.https;
     this.callers.admitTunnel(req, socket, seqid, {
       open: () => {
         socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
         if (head.length > 0) socket.unshift(head);
-        https.emit('connection', socket);
+        // The HTTP server keeps its sockets half-open on purpose; a TLS socket made from one inherits
+        // that, and a caller that gives up mid-handshake (an untrusted CA) would stay in CLOSE-WAIT.
+        if (inside === this.https) socket.allowHalfOpen = false;
+        inside.emit('connection', socket);
       },
       refused: (status, reason) => this.refused(seqid, 'CONNECT', authority.slice(0, 255), status, reason),
     });
+  }
+
+  private track(socket: Socket): void {
+    if (this.untracked.has(socket)) return;
+    this.untracked.add(socket);
+    socket.once('close', () => this.untracked.delete(socket));
   }
 
   private refused(seqid: string, method: string, path: string, status: number, reason: Reason): void {
@@ -96,9 +118,14 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     this.accessLog.write({ seqid, via: 'http', method, path, status, reason }, 0);
   }
 
-  /** Requests Node cannot even parse (e.g. control bytes in the target) still get wxgate's answer. */
+  /**
+   * Requests Node cannot even parse (e.g. control bytes in the target) still get wxgate's answer.
+   * Anything else that lands here — a reset, a failed or abandoned TLS handshake (the HTTPS
+   * server reports those as client errors too) — only closes the socket: writing HTTP into a TLS
+   * handshake would leave it half-open for good.
+   */
   private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
+    if (!socket.writable || !err.code?.startsWith('HPE_')) {
       socket.destroy();
       return;
     }
@@ -106,7 +133,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     const message = reason === Reason.BAD_PATH ? 'path may contain only A-Z a-z 0-9 / - _ . ~' : 'malformed request';
     const seqid = newSeqid();
     this.refused(seqid, '', '', 400, reason);
-    socket.end(rawErrorResponse(seqid, reason, message));
+    answerAndClose(socket, rawErrorResponse(seqid, reason, message));
   }
 }
 

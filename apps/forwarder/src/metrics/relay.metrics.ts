@@ -22,8 +22,6 @@ export function flush(counter: Counter<string>, counts: Iterable<PendingCount>):
   }
 }
 
-export type NatsRequestKind = 'policy.check' | 'policy.callers' | 'token.get' | 'token.invalidate';
-
 /** The forwarder's Prometheus metrics; the per-call counts cost a map lookup and an increment. */
 @Injectable()
 export class RelayMetrics {
@@ -34,6 +32,7 @@ export class RelayMetrics {
   private readonly natsRequests: Counter<'subject' | 'outcome'>;
   readonly tokenRetries: Counter;
   readonly tokenInvalidations: Counter;
+  readonly tokenEndpointAnswers: Counter<'endpoint' | 'outcome'>;
   readonly failovers: Counter;
   readonly policyHit = new PendingCount(['policy', 'hit']);
   readonly policyMiss = new PendingCount(['policy', 'miss']);
@@ -72,7 +71,13 @@ export class RelayMetrics {
     });
     this.natsRequests = new Counter({ name: 'wxgate_forwarder_nats_requests_total', help: 'NATS requests made by the forwarder (zero on a warm call)', labelNames: ['subject', 'outcome'], registers });
     this.tokenRetries = new Counter({ name: 'wxgate_forwarder_token_retries_total', help: 'Calls retried with a fresh token after WeChat rejected the injected one', registers });
-    this.tokenInvalidations = new Counter({ name: 'wxgate_forwarder_token_invalidations_total', help: 'Injected tokens WeChat rejected (40001/40014/42001)', registers });
+    this.tokenEndpointAnswers = new Counter({
+      name: 'wxgate_forwarder_token_endpoint_answers_total',
+      help: 'Token-endpoint calls of SDKs answered from wxgate\'s tokens (docs/sdk.md), by endpoint and outcome (issued, rejected, reserved, unavailable)',
+      labelNames: ['endpoint', 'outcome'],
+      registers,
+    });
+    this.tokenInvalidations = new Counter({ name: 'wxgate_forwarder_token_invalidations_total', help: 'Tokens wxgate handed out (injected, or to an SDK) that WeChat rejected (40001/40014/42001) and wxgate invalidated', registers });
     this.failovers = new Counter({ name: 'wxgate_forwarder_failovers_total', help: 'Calls sent to the backup host after a connection failure', registers });
     this.latencyAnswered = this.upstreamLatency.labels('answered');
   }
@@ -95,7 +100,10 @@ export class RelayMetrics {
     this.upstreamLatency.labels('failed').observe(seconds);
   }
 
-  natsRequest(subject: NatsRequestKind, outcome: 'ok' | 'error' | 'unavailable'): void {
+  natsRequest(subject: NatsRequestName, outcome: 'ok' | 'error' | 'unavailable'): void {
     this.natsRequests.labels(subject, outcome).inc();
   }
 }
+
+/** The `subject` label of the forwarder's NATS requests (never an appid: bounded cardinality). */
+export type NatsRequestName = 'policy.check' | 'policy.callers' | 'token.get' | 'token.invalidate' | 'token.issue' | 'token.exchange';

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { REASON_ERRCODE, REASON_HTTP_STATUS, type Reason } from '@wxgate/contracts';
 
 /** Where an answer departs from its reason's usual status (407 for proxy forms) or needs a header. */
@@ -45,6 +46,15 @@ export function rawErrorResponse(seqid: string, reason: Reason, message: string,
     'connection: close\r\n\r\n' +
     body
   );
+}
+
+/** A refused socket gets this long to read its answer, then is closed whatever the peer does. */
+const LINGER_MS = 2_000;
+
+/** Writes a raw answer and closes the socket after it, at the latest LINGER_MS later. */
+export function answerAndClose(socket: Socket, answer: string): void {
+  socket.end(answer);
+  socket.setTimeout(LINGER_MS, () => socket.destroy());
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -8,6 +8,8 @@ export interface QueryFacts {
   fromAppid?: string;
   /** The caller brought `access_token` or `component_access_token` (step 5). */
   callerToken: boolean;
+  /** That token, decoded (the first of the two when both are there). */
+  callerTokenValue?: string;
   hasComponentAppid: boolean;
   /** Whether any `from_appid` pair must be removed before relaying. */
   hasFromAppid: boolean;
@@ -52,6 +54,7 @@ export function readQuery(rawQuery: string): QueryFacts {
   let accessTokens = 0;
   let componentTokens = 0;
   let fromAppid: string | undefined;
+  let callerTokenValue: string | undefined;
   let hasComponentAppid = false;
   let start = 0;
   while (start <= rawQuery.length) {
@@ -66,9 +69,11 @@ export function readQuery(rawQuery: string): QueryFacts {
           break;
         case ACCESS_TOKEN:
           if (++accessTokens > 1) throw new RepeatedParameterError(ACCESS_TOKEN);
+          callerTokenValue ??= valueOf(pair);
           break;
         case COMPONENT_ACCESS_TOKEN:
           if (++componentTokens > 1) throw new RepeatedParameterError(COMPONENT_ACCESS_TOKEN);
+          callerTokenValue ??= valueOf(pair);
           break;
         case COMPONENT_APPID:
           hasComponentAppid = true;
@@ -77,7 +82,7 @@ export function readQuery(rawQuery: string): QueryFacts {
     }
     start = end + 1;
   }
-  return { fromAppid, callerToken: accessTokens + componentTokens > 0, hasComponentAppid, hasFromAppid: fromAppids > 0 };
+  return { fromAppid, callerToken: accessTokens + componentTokens > 0, callerTokenValue, hasComponentAppid, hasFromAppid: fromAppids > 0 };
 }
 
 /** The raw query without its `from_appid` pair; every other pair kept byte for byte, in order. */

@@ -8,6 +8,7 @@ import { CallerGate } from '../callers/caller-gate.js';
 import type { ForwarderConfig } from '../config.js';
 import { PolicyDecisions } from '../decisions/policy-decisions.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { TokenEndpoints } from '../token-endpoints/token-endpoints.js';
 import { TokenCache, type CachedToken } from '../tokens/token-cache.js';
 import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer, type ExchangeSink, type UpstreamAnswer, type UpstreamExchange } from '../upstream/upstream-exchange.js';
 import { UpstreamClient, UpstreamUnreachableError, type UpstreamRequest } from '../upstream/upstream.client.js';
@@ -51,6 +52,7 @@ export class RelayPipeline {
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
     private readonly callers: CallerGate,
+    private readonly tokenEndpoints: TokenEndpoints,
   ) {
     this.maxBody = config.MAX_BODY_BYTES;
   }
@@ -104,15 +106,16 @@ export class RelayPipeline {
       throw err;
     }
     call.fromAppid = facts.fromAppid;
-    // Step 4.
-    if (isReservedPath(path)) return this.reject(res, call, Reason.RESERVED_PATH, `${path} mints tokens and is never relayed`);
-    // Who is calling, when the environment lists callers: before anything acts for it (docs/callers.md).
+    // Who is calling, when the environment lists callers: before anything acts for it, token
+    // endpoints included (docs/callers.md).
     let refused = this.callers.admit(req, call);
     if (refused instanceof Promise) refused = await refused;
     if (refused) return this.reject(res, call, refused.reason, refused.message, undefined, refused);
+    // Step 4: token-minting paths are never relayed; SDKs get wxgate's own tokens from them.
+    if (isReservedPath(path)) return this.tokenEndpoints.answer(req, res, call, path, rawQuery);
     const query = facts.hasFromAppid ? withoutFromAppid(rawQuery) : rawQuery;
     // Step 5: the caller's own credential, relayed as is.
-    if (facts.callerToken) return this.forward(req, res, call, path, query, undefined);
+    if (facts.callerToken) return this.forward(req, res, call, path, query, undefined, facts.callerTokenValue);
     // Step 6.
     const cached = this.decisions.peek(path, facts.fromAppid) ?? (await this.decisions.fill(path, facts.fromAppid));
     const decision = cached.decision;
@@ -123,7 +126,15 @@ export class RelayPipeline {
   }
 
   /** Steps 8–10: headers, sizes, timeouts, failover, and the one retry after a token rejection. */
-  private async forward(req: IncomingMessage, res: ServerResponse, call: Call, path: string, query: string, injection: Injection | undefined): Promise<void> {
+  private async forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    call: Call,
+    path: string,
+    query: string,
+    injection: Injection | undefined,
+    callerToken?: string,
+  ): Promise<void> {
     let body: PreparedBody;
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
       body = undefined;
@@ -147,12 +158,8 @@ export class RelayPipeline {
     if (!answer || answer.kind === 'streamed') return;
     call.errcode = answer.errcode;
     if (injection && isTokenRejection(answer.errcode)) {
-      this.metrics.tokenInvalidations.inc();
-      const { kind, appid, token } = injection.token;
-      const fresh = await this.tokens.invalidate(kind, appid, token).catch((err: unknown) => {
-        this.logger.warn(`seqid ${call.seqid}: invalidating the ${kind} token of ${appid} failed: ${err instanceof Error ? err.message : String(err)}`);
-        return undefined;
-      });
+      const { token } = injection.token;
+      const fresh = await this.invalidate(call, injection.token);
       // A rate-limited invalidation answers the same token: retrying with it would only repeat the answer.
       if (fresh && fresh.token !== token && !(body instanceof StreamedBody)) {
         this.metrics.tokenRetries.inc();
@@ -165,7 +172,30 @@ export class RelayPipeline {
         return this.respond(res, call, again);
       }
     }
+    if (callerToken !== undefined && isTokenRejection(answer.errcode)) await this.invalidateIssued(call, callerToken);
     return this.respond(res, call, answer);
+  }
+
+  /**
+   * A caller-supplied token WeChat rejected: when it is one wxgate issued (an SDK fetched it from
+   * a token endpoint), it is invalidated before WeChat's answer is relayed, so the SDK's own
+   * retry fetches the new one. A token another forwarder handed out is looked up by the
+   * refresher; tokens wxgate never issued are none of its business.
+   */
+  private async invalidateIssued(call: Call, token: string): Promise<void> {
+    const owner = this.tokens.ownerOf(token);
+    if (owner !== undefined) await this.invalidate(call, owner);
+    else if ((await this.tokens.rejectUnknown(token)) !== undefined) this.metrics.tokenInvalidations.inc();
+  }
+
+  /** Compare-and-refresh of a token WeChat rejected; the new token, or undefined when there is none. */
+  private invalidate(call: Call, rejected: CachedToken): Promise<CachedToken | undefined> {
+    this.metrics.tokenInvalidations.inc();
+    const { kind, appid, token } = rejected;
+    return this.tokens.invalidate(kind, appid, token).catch((err: unknown) => {
+      this.logger.warn(`seqid ${call.seqid}: invalidating the ${kind} token of ${appid} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
   }
 
   private async send(res: ServerResponse, call: Call, request: UpstreamRequest, sink: ExchangeSink): Promise<UpstreamAnswer | undefined> {

@@ -7,7 +7,7 @@ import { TokenCache, tokenKey, type TokenSource } from './token-cache.js';
 function setup() {
   let now = 1_000_000;
   let n = 0;
-  const calls = { get: 0, invalidate: 0 };
+  const calls = { get: 0, invalidate: 0, reject: 0 };
   let fail: Error | undefined;
   const source: TokenSource = {
     async getToken(kind: CredentialKind, appid: string): Promise<TokenReply> {
@@ -20,6 +20,12 @@ function setup() {
       calls.invalidate++;
       await Promise.resolve();
       return { kind, appid, token: `t${++n}`, expiresAt: now + 2000 };
+    },
+    async rejectToken(token: string): Promise<TokenReply> {
+      calls.reject++;
+      await Promise.resolve();
+      if (token.startsWith('foreign')) throw new WxgateError(Reason.CREDENTIAL_NOT_FOUND, 'not a token wxgate holds');
+      return { kind: 'app', appid: 'wxapp0002', token: `t${++n}`, expiresAt: now + 2000 };
     },
   };
   const cache = new TokenCache(source, new RelayMetrics(new Metrics()), () => now);
@@ -72,5 +78,22 @@ describe('TokenCache', () => {
     await expect(cache.fill('app', 'wxapp0001')).rejects.toMatchObject({ reason: Reason.TOKEN_UNAVAILABLE, message: expect.stringContaining('unreachable') });
     failWith(new WxgateError(Reason.TOKEN_UNAVAILABLE, 'no ticket yet', 61006));
     await expect(cache.fill('app', 'wxapp0001')).rejects.toMatchObject({ reason: Reason.TOKEN_UNAVAILABLE, message: 'no ticket yet', errcode: 85113 });
+  });
+
+  it('recognises the tokens it handed out, and asks the refresher once about a token it does not hold', async () => {
+    const { cache, calls, advance } = setup();
+    const issued = cache.remember({ kind: 'app', appid: 'wxapp0001', token: 'sdk-token', expiresAt: 1_000_000 + 2000 });
+    expect(cache.ownerOf('sdk-token')).toBe(issued);
+    expect(cache.ownerOf('other')).toBeUndefined();
+
+    const fresh = await Promise.all([1, 2].map(() => cache.rejectUnknown('from-another-forwarder')));
+    expect(fresh.map((t) => t?.token)).toEqual(['t1', 't1']);
+    expect(cache.peek(tokenKey('app', 'wxapp0002'))?.token).toBe('t1');
+    expect(await cache.rejectUnknown('foreign-1')).toBeUndefined();
+    expect(await cache.rejectUnknown('foreign-1')).toBeUndefined();
+    expect(calls.reject).toBe(2);
+    advance(60_000);
+    expect(await cache.rejectUnknown('foreign-1')).toBeUndefined();
+    expect(calls.reject).toBe(3);
   });
 });

@@ -19,11 +19,14 @@ export interface CachedToken {
 export interface TokenSource {
   getToken(kind: CredentialKind, appid: string): Promise<TokenReply>;
   invalidateToken(kind: CredentialKind, appid: string, token: string): Promise<TokenReply>;
+  rejectToken?(token: string): Promise<TokenReply>;
   subscribe?: ControlPlane['subscribe'];
 }
 
 export const tokenKey = (kind: CredentialKind, appid: string): string => `${kind}.${appid}`;
 
+const FOREIGN_TOKENS_KEPT = 1024;
+const FOREIGN_TOKEN_MS = 60_000;
 const REFRESHED_PREFIX = Subjects.events.tokenRefreshed('app', 'x').slice(0, -'app.x'.length);
 
 /**
@@ -36,8 +39,13 @@ const REFRESHED_PREFIX = Subjects.events.tokenRefreshed('app', 'x').slice(0, -'a
 export class TokenCache implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('TokenCache');
   private readonly entries = new Map<string, CachedToken>();
+  /** The same entries by token: a caller-supplied token is recognised as one wxgate issued. */
+  private readonly byToken = new Map<string, CachedToken>();
   private readonly filling = new Map<string, Promise<CachedToken>>();
   private readonly invalidating = new Map<string, Promise<CachedToken>>();
+  private readonly rejecting = new Map<string, Promise<CachedToken | undefined>>();
+  /** Caller tokens the refresher said are not wxgate's, until when (not asked about again meanwhile). */
+  private readonly foreign = new Map<string, number>();
   private subscription?: Subscription;
 
   constructor(
@@ -92,7 +100,7 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
     if (current && current.token !== rejected && this.now() < current.expiresAt) return Promise.resolve(current);
     let pending = this.invalidating.get(key);
     if (!pending) {
-      if (current?.token === rejected) this.entries.delete(key);
+      if (current?.token === rejected) this.drop(key);
       pending = this.source
         .invalidateToken(kind, appid, rejected)
         .then((reply) => this.store(key, kind, appid, reply), (err: unknown) => Promise.reject(unavailable(err)))
@@ -102,13 +110,62 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
     return pending;
   }
 
+  /** A token the refresher issued to a caller (a token endpoint's answer): cached like a fill. */
+  remember(reply: TokenReply): CachedToken {
+    return this.store(tokenKey(reply.kind, reply.appid), reply.kind, reply.appid, reply);
+  }
+
+  /** The credential whose current token this is, when this cache holds it (still valid). */
+  ownerOf(token: string): CachedToken | undefined {
+    const entry = this.byToken.get(token);
+    return entry !== undefined && this.now() < entry.expiresAt ? entry : undefined;
+  }
+
+  /**
+   * WeChat rejected a caller's token this cache does not hold (another forwarder handed it out):
+   * the refresher invalidates it when it is a credential's current token. A token that is not
+   * wxgate's is remembered for a minute, so a caller with a foreign token costs one request.
+   */
+  rejectUnknown(token: string): Promise<CachedToken | undefined> {
+    const until = this.foreign.get(token);
+    if ((until !== undefined && this.now() < until) || !this.source.rejectToken) return Promise.resolve(undefined);
+    let pending = this.rejecting.get(token);
+    if (!pending) {
+      pending = this.source
+        .rejectToken(token)
+        .then(
+          (reply) => this.store(tokenKey(reply.kind, reply.appid), reply.kind, reply.appid, reply),
+          (err: unknown) => {
+            if (err instanceof WxgateError && err.reason === Reason.CREDENTIAL_NOT_FOUND) this.markForeign(token);
+            return undefined;
+          },
+        )
+        .catch(() => undefined)
+        .finally(() => this.rejecting.delete(token));
+      this.rejecting.set(token, pending);
+    }
+    return pending;
+  }
+
+  private markForeign(token: string): void {
+    if (this.foreign.size >= FOREIGN_TOKENS_KEPT) this.foreign.delete(this.foreign.keys().next().value!);
+    this.foreign.set(token, this.now() + FOREIGN_TOKEN_MS);
+  }
+
   /** `token.refreshed`: the entry is stale unless it already is the announced token. */
   refreshed(key: string, expiresAt: number | undefined): void {
     const entry = this.entries.get(key);
     if (entry && (expiresAt === undefined || entry.expiresAt !== expiresAt)) {
-      this.entries.delete(key);
+      this.drop(key);
       this.logger.debug(`token of ${key} refreshed elsewhere; dropped from the cache`);
     }
+  }
+
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    if (this.byToken.get(entry.token) === entry) this.byToken.delete(entry.token);
   }
 
   private store(key: string, kind: CredentialKind, appid: string, reply: TokenReply): CachedToken {
@@ -116,8 +173,11 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
       throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered no token for ${key}`);
     }
     const entry: CachedToken = { kind, appid, token: reply.token, encoded: encodeURIComponent(reply.token), expiresAt: reply.expiresAt };
-    if (this.now() < entry.expiresAt) this.entries.set(key, entry);
-    else throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered an expired token for ${key}`);
+    if (this.now() < entry.expiresAt) {
+      this.drop(key);
+      this.entries.set(key, entry);
+      this.byToken.set(entry.token, entry);
+    } else throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered an expired token for ${key}`);
     return entry;
   }
 }

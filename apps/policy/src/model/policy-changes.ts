@@ -6,6 +6,9 @@ import { PolicyModelSync } from './policy-model.sync.js';
 /**
  * What follows a committed change: this replica's model is brought up to date first, then
  * `wxgate.events.policy.changed.<envId>` tells the other replicas and the relays (SPEC §3).
+ * The change is answered by what was committed: the broadcast is heard at once by every
+ * subscriber, and its stored copy in the stream is only confirmed in the background (a stream
+ * failing over must not turn a committed change into an error).
  */
 @Injectable()
 export class PolicyChanges {
@@ -21,6 +24,6 @@ export class PolicyChanges {
   }
 
   async announce(envIds: Iterable<string>): Promise<void> {
-    await Promise.all([...envIds].map((envId) => this.events.publish(Subjects.events.policyChanged(envId), {})));
+    await Promise.all([...envIds].map((envId) => this.events.broadcast(Subjects.events.policyChanged(envId), {})));
   }
 }

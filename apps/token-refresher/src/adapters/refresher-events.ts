@@ -10,12 +10,12 @@ export class RefresherEvents {
   constructor(private readonly publisher: EventPublisher) {}
 
   /**
-   * After every refresh. A lost one only delays cache drops elsewhere (tokens stay valid past a
-   * refresh), so a failure is logged and not retried.
+   * After every refresh: a broadcast, so a stream failing over never holds up the token reply. A
+   * lost one only delays cache drops elsewhere (tokens stay valid past a refresh).
    */
   async tokenRefreshed(kind: CredentialKind, appid: string, expiresAt: number): Promise<void> {
     try {
-      await this.publisher.publish(Subjects.events.tokenRefreshed(kind, appid), { expiresAt });
+      await this.publisher.broadcast(Subjects.events.tokenRefreshed(kind, appid), { expiresAt });
     } catch (err) {
       this.logger.warn(`could not publish token.refreshed for ${kind} ${appid}: ${(err as Error).name}`);
     }

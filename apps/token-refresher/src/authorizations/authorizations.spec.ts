@@ -61,6 +61,25 @@ describe('authorizations', () => {
     expect(kit.events.authorizers[1]).toEqual(kit.events.authorizers[0]);
   });
 
+  it('exchanges a code an SDK brings once for concurrent callers, and answers a code its event brought from the store', async () => {
+    kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token', 'refresh-1', [1, 17]));
+    const answers = await Promise.all([1, 2, 3].map(() => authorize.exchangeCode(COMPONENT, 'sdk-code')));
+    expect(answers.map((a) => a.appid)).toEqual([AUTHORIZER, AUTHORIZER, AUTHORIZER]);
+    expect(kit.wechat.count('api_query_auth')).toBe(1);
+    expect(await kit.credentials.authorizer(AUTHORIZER)).toMatchObject({ componentAppid: COMPONENT, refreshToken: 'refresh-1', status: 'authorized', funcScopes: [1, 17] });
+    expect(await kit.keeper.current('authorizer', AUTHORIZER)).toMatchObject({ token: 'auth-token' });
+
+    kit.wechat.queue('api_query_auth', queryAuthAnswer('auth-token-2', 'refresh-2', [1]));
+    await authorize.run(event('updateauthorized', T + 10_000, { AuthorizationCode: 'event-code' }));
+    expect(await authorize.exchangeCode(COMPONENT, 'event-code')).toMatchObject({ appid: AUTHORIZER, funcScopes: [1] });
+    expect(kit.wechat.count('api_query_auth')).toBe(2);
+  });
+
+  it('answers an SDK code WeChat calls spent (61010) with that errcode, having nothing to look it up by', async () => {
+    await expect(authorize.exchangeCode(COMPONENT, 'stale-code')).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE', errcode: 61010 });
+    expect(kit.wechat.count('api_get_authorizer_info')).toBe(0);
+  });
+
   it('recovers the authorization with api_get_authorizer_info when the code is spent (61010)', async () => {
     kit.wechat.queue('api_get_authorizer_info', {
       authorizer_info: {},

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import type { WechatEvent } from '@wxgate/contracts';
+import { Reason, WxgateError, type WechatEvent } from '@wxgate/contracts';
 import { funcScopesOf, isTokenRejection, WechatApiError, WechatErrcode, type AuthorizationInfo } from '@wxgate/wechat';
 import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
-import { CredentialRepository } from '../persistence/credential.repository.js';
+import { CredentialRepository, type Authorizer } from '../persistence/credential.repository.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
+import { SingleFlight } from '../tokens/single-flight.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
 import { servedUntil } from '../tokens/token-timing.js';
 
@@ -20,6 +21,8 @@ import { servedUntil } from '../tokens/token-timing.js';
 @Injectable()
 export class HandleAuthorization {
   private readonly logger = new Logger('HandleAuthorization');
+  /** One exchange per code in this process, whether an event or an SDK brought it. */
+  readonly #codes = new SingleFlight<Authorizer | undefined>();
 
   constructor(
     private readonly credentials: CredentialRepository,
@@ -42,20 +45,45 @@ export class HandleAuthorization {
       this.logger.warn(`${event.InfoType} event of unknown component ${componentAppid} ignored`);
       return;
     }
-    const at = event.CreateTime * 1000;
-    const codeHash = createHash('sha256').update(code).digest('hex');
-    const existing = await this.credentials.authorizer(authorizerAppid);
-    if (existing?.codeHash === codeHash) {
-      // A redelivery or replay: the authorization was stored; make sure its event went out.
-      if (existing.status === 'authorized') {
-        await this.events.authorizerChanged(existing.componentAppid, authorizerAppid, { status: 'authorized', funcScopes: existing.funcScopes, at: existing.changedAt });
-      }
-      return;
-    }
-    if (existing && existing.changedAt > at) return;
+    const codeHash = hashOf(code);
+    await this.#codes.run(codeHash, () => this.#authorize({ componentAppid, authorizerAppid, code, codeHash, at: event.CreateTime * 1000, what: event.InfoType }));
+  }
 
-    const info = await this.#exchange(componentAppid, authorizerAppid, code);
-    if (!info) return;
+  /**
+   * `api_query_auth` asked by an SDK (docs/sdk.md): the authorization `code` stands for. A code
+   * already exchanged (its event came first, or another caller asked) is answered from the store;
+   * otherwise it is exchanged here, once however many callers ask at the same time.
+   */
+  async exchangeCode(componentAppid: string, code: string): Promise<Authorizer> {
+    const codeHash = hashOf(code);
+    const authorizer = await this.#codes.run(codeHash, async () => {
+      const known = await this.credentials.authorizerByCode(componentAppid, codeHash);
+      return known ?? this.#authorize({ componentAppid, code, codeHash, at: this.clock.now(), what: 'api_query_auth' });
+    });
+    if (!authorizer) throw new WxgateError(Reason.TOKEN_UNAVAILABLE, 'the authorization changed while WeChat answered; ask again', WechatErrcode.AUTHORIZATION_CODE_EXPIRED);
+    return authorizer;
+  }
+
+  /** Exchanges the code and stores the authorization; undefined when a newer change stands. */
+  async #authorize(c: { componentAppid: string; authorizerAppid?: string; code: string; codeHash: string; at: number; what: string }): Promise<Authorizer | undefined> {
+    const { componentAppid, codeHash, at } = c;
+    let existing: Authorizer | undefined;
+    if (c.authorizerAppid !== undefined) {
+      existing = await this.credentials.authorizer(c.authorizerAppid);
+      if (existing?.codeHash === codeHash) {
+        // A redelivery or replay: the authorization was stored; make sure its event went out.
+        if (existing.status === 'authorized') {
+          await this.events.authorizerChanged(existing.componentAppid, existing.appid, { status: 'authorized', funcScopes: existing.funcScopes, at: existing.changedAt });
+        }
+        return existing;
+      }
+      if (existing && existing.changedAt > at) return undefined;
+    }
+
+    const info = await this.#exchange(componentAppid, c.authorizerAppid, c.code);
+    if (!info) return undefined;
+    const authorizerAppid = c.authorizerAppid ?? info.info.authorizer_appid;
+    if (c.authorizerAppid === undefined) existing = await this.credentials.authorizer(authorizerAppid);
     const funcScopes = funcScopesOf(info.info);
     const now = this.clock.now();
     // The token goes in first: a get that sees the authorization finds it instead of minting another.
@@ -66,25 +94,31 @@ export class HandleAuthorization {
       // Other replicas drop theirs on the token.refreshed published below.
       this.keeper.forget('authorizer', authorizerAppid);
     }
-    const saved = await this.credentials.saveAuthorizerUnlessNewer(
-      { appid: authorizerAppid, componentAppid, refreshToken: info.refreshToken ?? existing?.refreshToken, status: 'authorized', funcScopes, changedAt: at, codeHash },
-      now,
-    );
-    if (!saved) {
+    const authorizer: Authorizer = {
+      appid: authorizerAppid,
+      componentAppid,
+      refreshToken: info.refreshToken ?? existing?.refreshToken,
+      status: 'authorized',
+      funcScopes,
+      changedAt: at,
+      codeHash,
+    };
+    if (!(await this.credentials.saveAuthorizerUnlessNewer(authorizer, now))) {
       // A newer change was stored while WeChat answered: it stands, and a revocation keeps no token.
       if ((await this.credentials.authorizer(authorizerAppid))?.status !== 'authorized') await this.keeper.dropToken('authorizer', authorizerAppid);
-      return;
+      return undefined;
     }
     if (expiresAt !== undefined) await this.events.tokenRefreshed('authorizer', authorizerAppid, expiresAt);
     await this.events.authorizerChanged(componentAppid, authorizerAppid, { status: 'authorized', funcScopes, at });
-    this.logger.log(`authorizer ${authorizerAppid} ${event.InfoType} component ${componentAppid}`);
+    this.logger.log(`authorizer ${authorizerAppid} ${c.what} component ${componentAppid}`);
+    return authorizer;
   }
 
   async #exchange(
     componentAppid: string,
-    authorizerAppid: string,
+    authorizerAppid: string | undefined,
     code: string,
-  ): Promise<{ info: { func_info?: AuthorizationInfo['func_info'] }; refreshToken?: string; accessToken?: string; expiresInS: number } | undefined> {
+  ): Promise<{ info: { authorizer_appid: string; func_info?: AuthorizationInfo['func_info'] }; refreshToken?: string; accessToken?: string; expiresInS: number } | undefined> {
     let componentToken = await this.keeper.componentTokens.current(componentAppid);
     try {
       let res;
@@ -99,14 +133,18 @@ export class HandleAuthorization {
       return { info, refreshToken: info.authorizer_refresh_token || undefined, accessToken: info.authorizer_access_token, expiresInS: info.expires_in };
     } catch (err) {
       if (!(err instanceof WechatApiError && err.errcode === WechatErrcode.AUTHORIZATION_CODE_EXPIRED)) throw err;
+      // Without the event there is no appid to look the authorization up by.
+      if (authorizerAppid === undefined) throw new WxgateError(Reason.TOKEN_UNAVAILABLE, 'authorization code expired or already used', err.errcode);
     }
     // The code is spent or expired (a redelivery after a crash, or a late event): ask for the authorization itself.
     try {
       const res = await this.wechat.getAuthorizerInfo(componentToken, componentAppid, authorizerAppid);
-      return { info: res.authorization_info, refreshToken: res.authorization_info.authorizer_refresh_token || undefined, expiresInS: 0 };
+      return { info: { ...res.authorization_info, authorizer_appid: authorizerAppid }, refreshToken: res.authorization_info.authorizer_refresh_token || undefined, expiresInS: 0 };
     } catch (err) {
       this.logger.warn(`authorization of ${authorizerAppid} could not be recovered after 61010: ${(err as Error).message}`);
       return undefined;
     }
   }
 }
+
+const hashOf = (code: string): string => createHash('sha256').update(code).digest('hex');

@@ -146,6 +146,12 @@ export class CredentialRepository {
     return row ? this.#openAuthorizer(row) : undefined;
   }
 
+  /** The authorization stored from the code with this hash (sha256 hex), if any. */
+  async authorizerByCode(componentAppid: string, codeHash: string): Promise<Authorizer | undefined> {
+    const row = await this.#authorizers.findOneBy({ componentAppid, codeHash });
+    return row ? this.#openAuthorizer(row) : undefined;
+  }
+
   async authorizers(componentAppid?: string): Promise<Authorizer[]> {
     const rows = await this.#authorizers.find({ where: componentAppid ? { componentAppid } : {}, order: { appid: 'ASC' } });
     return rows.map((row) => this.#openAuthorizer(row));

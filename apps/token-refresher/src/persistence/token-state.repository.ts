@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import type { CredentialKind } from '@wxgate/contracts';
+import { safeEqual } from '@wxgate/wechat';
 import { SecretBox } from '../secrets/secret-box.js';
 import { TokenStateEntity } from './entities/token-state.entity.js';
 
@@ -44,6 +45,19 @@ export class TokenStateRepository {
     const row = await this.#rows.findOneBy({ kind, appid });
     if (!row) return undefined;
     return { ...this.#schedule(row), token: this.box.openOptional(row.token, context(kind, appid)) };
+  }
+
+  /**
+   * The credential whose stored, unexpired token this is. Tokens are sealed with a random IV, so
+   * this opens each candidate: meant for the rare rejected-token path, never for serving.
+   */
+  async ownerOf(token: string, now: number): Promise<{ kind: CredentialKind; appid: string } | undefined> {
+    const rows = await this.#rows.createQueryBuilder('t').where('t.token IS NOT NULL AND t.expires_at > :now', { now }).getMany();
+    for (const row of rows) {
+      const stored = this.box.openOptional(row.token, context(row.kind, row.appid));
+      if (stored !== undefined && safeEqual(stored, token)) return { kind: row.kind, appid: row.appid };
+    }
+    return undefined;
   }
 
   async schedules(): Promise<TokenSchedule[]> {

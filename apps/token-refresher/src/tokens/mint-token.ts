@@ -89,6 +89,6 @@ export class MintToken {
   }
 }
 
-function throwError(err: Error): never {
+export function throwError(err: Error): never {
   throw err;
 }

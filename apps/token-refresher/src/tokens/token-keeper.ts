@@ -87,6 +87,14 @@ export class TokenKeeper {
     return cached !== undefined ? Promise.resolve(cached) : this.reload(kind, appid);
   }
 
+  /** The token valid now, cached or stored, without ever calling WeChat for one (undefined: none). */
+  async held(kind: CredentialKind, appid: string): Promise<TokenReply | undefined> {
+    const cached = this.peek(kind, appid);
+    if (cached !== undefined) return cached;
+    const state = await this.tokens.read(kind, appid);
+    return state && isServable(state, this.clock.now()) ? reply(kind, appid, state) : undefined;
+  }
+
   /** Like `current`, but from the database even while a token is cached (compare-and-refresh). */
   reload(kind: CredentialKind, appid: string): Promise<TokenReply> {
     // Concurrent misses share one read; a drop in between starts a new one.
