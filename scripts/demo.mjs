@@ -1,6 +1,6 @@
 // `npm run demo` (SPEC §6): a private NATS, the WeChat sandbox, the three services with SQLite
 // under ./data/demo, a seeded component + authorized mini program + environment, and curl lines
-// that work as printed. Ctrl-C (or SIGTERM) stops everything.
+// that work as printed. Ctrl-C, SIGTERM, SIGHUP or its parent (npm) going away stops everything.
 //
 // DEMO_DATA_DIR (default ./data/demo) and DEMO_PORT_BASE (default: the SPEC's ports) let tests
 // and a second demo run beside the first. The demo's databases and NATS store are reset at each
@@ -11,7 +11,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { freePort } from './nats-server.mjs';
-import { portFree, ROOT, Supervisor } from './supervisor.mjs';
+import { portFree, ROOT, stopWhenAsked, Supervisor } from './supervisor.mjs';
 
 const COMPONENT = 'wxc0ffee0000000001';
 const MINI_PROGRAM = 'wxa11ce00000000002';
@@ -128,8 +128,7 @@ async function main() {
     process.stdout.write('demo stopped\n');
     process.exit(process.exitCode ?? 0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopWhenAsked(stop);
 
   try {
     await run(ports);

@@ -1,13 +1,14 @@
 // `npm start` (SPEC §6): the three services against real WeChat, configured by the SPEC §2
 // variables, with SQLite under ./data. A local nats-server with JetStream (store ./data/nats) is
-// started when nothing answers at NATS_URL. Ctrl-C (or SIGTERM) stops everything.
+// started when nothing answers at NATS_URL. Ctrl-C, SIGTERM, SIGHUP or its parent (npm) going away
+// stops everything it started.
 //
 // Each service gets its SPEC default ADMIN_PORT (forwarder 9090, policy 9091, token-refresher
 // 9092): one ADMIN_PORT for all three would collide on one machine.
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { natsReachable } from './nats-server.mjs';
-import { portFree, ROOT, Supervisor } from './supervisor.mjs';
+import { portFree, ROOT, stopWhenAsked, Supervisor } from './supervisor.mjs';
 
 const APPS = [
   ['token-refresher', 9092],
@@ -48,8 +49,7 @@ async function main() {
     await supervisor.stopAll();
     process.exit(code);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopWhenAsked(stop);
 
   try {
     const nats = await natsUrl(supervisor);

@@ -17,6 +17,26 @@ export function portFree(port, host = '127.0.0.1') {
   });
 }
 
+/** Signals that mean "stop": Ctrl-C, `kill`, and the terminal going away. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Calls `stop(why)` once on any of STOP_SIGNALS, and when this script's parent goes away: `npm
+ * start` runs it under `sh -c`, and a shell killed by a signal does not pass it on, which left
+ * every process running with its ports bound. Output to a closed terminal is dropped, not thrown.
+ */
+export function stopWhenAsked(stop) {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  for (const signal of STOP_SIGNALS) process.once(signal, () => void stop(signal));
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    void stop('the parent process exited');
+  }, 250);
+  watch.unref();
+}
+
 export class Supervisor {
   #children = [];
   #stopping;
@@ -48,6 +68,8 @@ export class Supervisor {
 
   /** `tier`: stopping goes from the highest tier down, the processes of one tier together. */
   spawn(name, command, args, env, tier = 1) {
+    // A stop that began while starting must not be outrun by a process started after it.
+    if (this.#stopping) throw new Error(`not starting ${name}: stopping`);
     const file = this.logFile(name);
     const fd = file ? openSync(file, 'a') : undefined;
     const child = spawn(command, args, {

@@ -197,6 +197,37 @@ describe('WeChat callback receiver (SPEC §4) over HTTP with a real JetStream', 
     expect(reply.status).toBe(413);
   });
 
+  it('answers absolute-form targets new URL() rejects like any other target, never 500', async () => {
+    for (const authority of ['x:99999', '[zz]', 'x:-1', 'x:abc']) {
+      const p = push();
+      const reply = await post(port, `http://${authority}${p.path}`, p.body);
+      expect([authority, reply]).toEqual([authority, { status: 200, text: 'success' }]);
+      const other = await post(port, `http://${authority}/elsewhere`, p.body);
+      expect([authority, other.status]).toEqual([authority, 404]);
+    }
+  });
+
+  it('refuses bodies under 64 KiB that are not UTF-8 with 400, not 413 (the limit counts bytes)', async () => {
+    const before = await streamCount();
+    const invalid = Buffer.concat([Buffer.from('<xml><AppId>'), Buffer.alloc(30_000, 0xff), Buffer.from('</AppId></xml>')]);
+    expect((await post(port, push().path, invalid)).status).toBe(400);
+    const exactly = Buffer.concat([Buffer.from('<xml><A>'), Buffer.alloc(64 * 1024 - 17, 0xe4), Buffer.from('</A></xml>')]);
+    expect(exactly.length).toBe(64 * 1024 + 1);
+    expect((await post(port, push().path, exactly)).status).toBe(413);
+    expect(await streamCount()).toBe(before);
+  });
+
+  it('refuses a validly signed envelope with a NUL between elements or invalid UTF-8 in another element', async () => {
+    const before = await streamCount();
+    const p = push();
+    const [head, tail] = [p.body.slice(0, p.body.indexOf('<Encrypt>')), p.body.slice(p.body.indexOf('<Encrypt>'))];
+    expect((await post(port, p.path, `${head}\u0000${tail}`)).status).toBe(400);
+    const q = push();
+    const withBadByte = Buffer.concat([Buffer.from(q.body.replace('</xml>', '<Extra>')), Buffer.from([0xc3, 0x28]), Buffer.from('</Extra></xml>')]);
+    expect((await post(port, q.path, withBadByte)).status).toBe(400);
+    expect(await streamCount()).toBe(before);
+  });
+
   it('shrugs off a sender that hangs up mid-body and keeps serving', async () => {
     const p = push();
     const before = await streamCount();

@@ -367,11 +367,22 @@ authorization {
     // Connected and authorized: nobody serves the subject on this server.
     for (const run of [flags, env]) {
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/^policy is not answering on wxgate\.admin\.env\.list \(no responders\): is it running\?\n$/);
+      expect(run.stderr).toMatch(/^policy is not answering on wxgate\.admin\.env\.list \(no responders\) at NATS nats:\/\/127\.0\.0\.1:\d+: is it running, and is this the NATS it uses \(NATS_URL, --nats\)\?\n$/);
     }
     // The operator permissions of docs/operations.md are enough for status.
+    // No service answering at all: exit 2, naming the NATS used.
     const status = await wxgate(['status'], { env: { NATS_URL: url, NATS_USER: 'operator', NATS_PASS: 'operator-pass-1' } });
-    expectOk(status, 'not answering: token-refresher, policy, forwarder');
+    expect(status.code).toBe(2);
+    expect(status.stderr).toBe(`no wxgate service answered wxgate.admin.ping at NATS ${url}: is NATS_URL (or --nats) the NATS the services use, and are they running?\n`);
+    expect(status.stdout).toContain('not answering: token-refresher, policy, forwarder');
+    // Credentials in the URL are never printed.
+    const inUrl = await wxgate(['status'], { env: { NATS_URL: url.replace('//', '//operator:operator-pass-1@') } });
+    expect(inUrl.code).toBe(2);
+    expect(inUrl.stderr).toContain(url.replace('//', '//***@'));
+    expect(inUrl.stderr + inUrl.stdout).not.toContain('operator-pass-1');
+    const statusJson = await wxgate(['--json', 'status'], { env: { NATS_URL: url, NATS_USER: 'operator', NATS_PASS: 'operator-pass-1' } });
+    expect(statusJson.code).toBe(2);
+    expect(JSON.parse(statusJson.stdout)).toMatchObject({ missing: ['token-refresher', 'policy', 'forwarder'], natsUrl: url });
     const wrong = await wxgate(['--nats', url, '--user', 'operator', '--pass', 'nope', 'env', 'ls']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/^cannot connect to NATS at .+: .*authorization/i);

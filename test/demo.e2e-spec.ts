@@ -138,4 +138,34 @@ describe('npm run demo', () => {
       data.remove();
     }
   }, 60_000);
+
+  it('stops every process it started, ports freed, when the shell that ran it (as npm does) is killed', async () => {
+    const data = tempDir('wxgate-demo-');
+    const base = await portBase();
+    // `; exit` keeps sh from exec-ing node: the demo's parent is the shell, as under `npm run demo`.
+    const shell = spawn('sh', ['-c', 'node scripts/demo.mjs; exit $?'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, DEMO_DATA_DIR: data.path, DEMO_PORT_BASE: String(base) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    shell.stdout.on('data', (d) => (out += d.toString()));
+    shell.stderr.on('data', (d) => (out += d.toString()));
+    let pids: number[] = [];
+    try {
+      await waitFor(() => out.includes('Ctrl-C stops everything.'), { timeoutMs: 40_000, intervalMs: 100, what: 'the demo to be ready' }).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- demo output ---\n${out}`);
+      });
+      pids = [...(out.split('\n').find((l) => l.startsWith('pids: ')) ?? '').matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
+      expect(pids).toHaveLength(5);
+      shell.kill('SIGKILL');
+      await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: 'every process the demo started to exit' });
+      const free = await Promise.all(Array.from({ length: 8 }, (_, i) => portFree(base + i)));
+      expect(free).toEqual(Array(8).fill(true));
+    } finally {
+      if (shell.exitCode === null && shell.signalCode === null) shell.kill('SIGKILL');
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      data.remove();
+    }
+  }, 60_000);
 });

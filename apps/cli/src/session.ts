@@ -38,7 +38,8 @@ function serviceOf(subject: string): string {
   return /^wxgate\.admin\.(env|allowlist|share|caller)\.|^wxgate\.policy\./.test(subject) ? 'policy' : 'token-refresher';
 }
 
-const hideCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
+/** `nats://user:pass@host` → `nats://***@host` (also without a scheme): URLs are printed, secrets never. */
+export const hideCredentials = (url: string) => url.replace(/^((?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/)?[^@/]*@/, '$1***@');
 
 /** One NATS connection per CLI run, opened on first use. */
 export class Session {
@@ -52,13 +53,18 @@ export class Session {
     this.timeoutMs = timeoutMs;
   }
 
+  /** The NATS servers this session uses, credentials masked, for messages. */
+  get servers(): string {
+    return this.config.NATS_URL.map(hideCredentials).join(',');
+  }
+
   connection(): Promise<NatsConnection> {
     this.#nc ??= this.#connect();
     return this.#nc;
   }
 
   async #connect(): Promise<NatsConnection> {
-    const servers = this.config.NATS_URL.map(hideCredentials).join(',');
+    const servers = this.servers;
     let options;
     try {
       options = natsConnectionOptions(this.config, 'wxgate-cli');
@@ -89,7 +95,7 @@ export class Session {
       }
       if (err instanceof NatsUnavailableError) {
         const cause = /no responders|503/i.test(err.message) ? 'no responders' : 'no answer in time';
-        throw new CliExit(ExitCode.UNAVAILABLE, `${serviceOf(subject)} is not answering on ${subject} (${cause}): is it running?`);
+        throw new CliExit(ExitCode.UNAVAILABLE, `${serviceOf(subject)} is not answering on ${subject} (${cause}) at NATS ${this.servers}: is it running, and is this the NATS it uses (NATS_URL, --nats)?`);
       }
       throw err;
     }

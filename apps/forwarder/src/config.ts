@@ -22,6 +22,13 @@ export const ForwarderConfigSchema = z.object({
   UPSTREAM_TIMEOUT_MS: positiveInt(30_000, 'a positive number of milliseconds'),
   /** Source addresses that may connect to PORT and TLS_PORT (docs/callers.md). */
   RELAY_ALLOW_CIDRS: cidrList(DEFAULT_RELAY_ALLOW_CIDRS),
+  // Against slow or stuck callers (docs/hardening.md).
+  RELAY_HEADERS_TIMEOUT_MS: positiveInt(20_000, 'a positive number of milliseconds'),
+  RELAY_IDLE_TIMEOUT_MS: positiveInt(60_000, 'a positive number of milliseconds'),
+  RELAY_KEEP_ALIVE_TIMEOUT_MS: positiveInt(65_000, 'a positive number of milliseconds'),
+  RELAY_TLS_HANDSHAKE_TIMEOUT_MS: positiveInt(10_000, 'a positive number of milliseconds'),
+  RELAY_MAX_HEADER_BYTES: positiveInt(16_384, 'a positive number of bytes'),
+  RELAY_MAX_HEADERS: positiveInt(100, 'a positive number of header lines'),
 });
 export type ForwarderConfig = z.infer<typeof ForwarderConfigSchema>;
 export const KEEP_EMPTY = ['WECHAT_API_BACKUP'];

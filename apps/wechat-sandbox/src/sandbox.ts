@@ -52,7 +52,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     }
   };
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 120_000 }, (req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
   const host = opts.host ?? '127.0.0.1';

@@ -27,6 +27,14 @@ export const Reason = {
    * WeChat's own answer for it (40125 invalid appsecret, 40001 invalid credential).
    */
   CREDENTIAL_REJECTED: 'CREDENTIAL_REJECTED',
+  /** Relay: an HTTP head Node cannot parse or wxgate will not read (bad version, CL/TE conflict, no Host). */
+  MALFORMED_REQUEST: 'MALFORMED_REQUEST',
+  /** Relay: a head over the size or count cap. */
+  HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
+  /** Relay: an `Expect` other than `100-continue`. */
+  EXPECTATION_FAILED: 'EXPECTATION_FAILED',
+  /** Relay: a head that did not arrive in time (slow or stuck sender). */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** Not in SPEC: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -53,6 +61,10 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   // WeChat's "api unauthorized", never a token errcode: SDKs would try to refresh a token they lack.
   CALLER_UNAUTHENTICATED: 48001,
   CREDENTIAL_REJECTED: 40001,
+  MALFORMED_REQUEST: 47001,
+  HEADERS_TOO_LARGE: 45002,
+  EXPECTATION_FAILED: 47001,
+  REQUEST_TIMEOUT: 47001,
   INTERNAL: -1,
 };
 
@@ -77,5 +89,9 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   CALLER_UNAUTHENTICATED: 401,
   /** WeChat answers a wrong secret or token with HTTP 200 and the errcode. */
   CREDENTIAL_REJECTED: 200,
+  MALFORMED_REQUEST: 400,
+  HEADERS_TOO_LARGE: 431,
+  EXPECTATION_FAILED: 417,
+  REQUEST_TIMEOUT: 408,
   INTERNAL: 500,
 };

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { MicroserviceOptions } from '@nestjs/microservices';
@@ -14,6 +15,19 @@ export interface ServiceOptions {
 }
 
 const SHUTDOWN_BUDGET_MS = 9_000;
+
+/**
+ * The admin port answers probes and scrapes, never large or slow requests: a client that
+ * trickles a head or keeps a connection open for nothing is cut. (Node's http server already
+ * gives every socket an error listener; a CONNECT or upgrade without a listener is destroyed.)
+ */
+function limitAdminServer(server: Server): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+  server.timeout = 30_000;
+}
 
 /**
  * Boots a service the same way everywhere: pino logs, Nest app with the admin port, NATS
@@ -34,6 +48,7 @@ export async function runService(options: ServiceOptions): Promise<INestApplicat
     }
     await app.startAllMicroservices();
     await app.listen(options.adminPort);
+    limitAdminServer(app.getHttpServer() as Server);
   } catch (err) {
     logger.fatal({ err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }, 'failed to start');
     process.stderr.write(`wxgate ${options.app}: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

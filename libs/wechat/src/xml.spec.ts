@@ -64,6 +64,10 @@ describe('parseWechatXml', () => {
     ['two roots', '<xml><A>a</A></xml><xml><A>b</A></xml>'],
     ['text after the root', '<xml><A>a</A></xml>trailing'],
     ['a repeated field', '<xml><Encrypt>a</Encrypt><Encrypt>b</Encrypt></xml>'],
+    ['a NUL between elements', '<xml><A>a</A>\u0000<B>b</B></xml>'],
+    ['a control character in a value', '<xml><A>a\u0001</A></xml>'],
+    ['a lone surrogate (invalid UTF-8 decoded leniently)', '<xml><A>\ud800</A></xml>'],
+    ['U+FFFF', '<xml><A>\uffff</A></xml>'],
   ])('refuses %s', (_name, xml) => {
     expect(() => parseWechatXml(xml)).toThrow(WechatXmlError);
   });

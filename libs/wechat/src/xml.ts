@@ -16,6 +16,8 @@ const TEXT = '#text';
 const CDATA = '#cdata';
 const DTD_DECLARATION = /<!\s*(doctype|entity)/i;
 const ELEMENT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Characters XML 1.0 never allows anywhere (NUL, other C0 controls, lone surrogates, U+FFFE/F). */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 const parser = new XMLParser({
   preserveOrder: true,
@@ -62,6 +64,7 @@ function leafValue(children: OrderedNode[]): string | undefined {
 export function parseWechatXml(xml: string): Record<string, string> {
   if (typeof xml !== 'string' || xml.trim() === '') throw new WechatXmlError('XML body is empty');
   if (DTD_DECLARATION.test(xml)) throw new WechatXmlError('XML with a DOCTYPE or ENTITY declaration is refused');
+  if (NOT_XML_CHAR.test(xml)) throw new WechatXmlError('XML contains a character XML does not allow');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new WechatXmlError(`malformed XML at line ${valid.err.line}: ${valid.err.code}`);
   let doc: OrderedNode[];

@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { EVENTS_STREAM, Subjects, type CredentialListItem, type PingReply } from '@wxgate/contracts';
 import type { CliContext } from '../context.js';
-import { CliExit } from '../exit.js';
+import { CliExit, ExitCode } from '../exit.js';
 import { formatDuration, formatTime, table } from '../format.js';
 import { credentialsTable } from './credentials.command.js';
 
@@ -86,7 +86,19 @@ export function registerStatusCommand(program: Command, cli: CliContext): void {
       ]);
       const now = Date.now();
       const missing = SERVICES.filter((app) => !services.some((s) => s.app === app));
+      // Nobody at all answering is most often the wrong NATS, not three stopped services.
+      const nobody =
+        services.length === 0
+          ? new CliExit(ExitCode.UNAVAILABLE, `no wxgate service answered ${Subjects.admin.ping} at NATS ${session.servers}: is NATS_URL (or --nats) the NATS the services use, and are they running?`, {
+              services,
+              missing,
+              natsUrl: session.servers,
+              credentials,
+              events,
+            })
+          : undefined;
       if (cli.json) {
+        if (nobody) throw nobody;
         cli.print('', { services, missing, credentials, events });
         return;
       }
@@ -112,5 +124,6 @@ export function registerStatusCommand(program: Command, cli: CliContext): void {
         );
       }
       cli.print(out.join('\n'), null);
+      if (nobody) throw nobody;
     });
 }

@@ -2,7 +2,7 @@ import type { PolicyCheckRequest, PolicyDecision } from '@wxgate/contracts';
 import { Metrics } from '@wxgate/platform';
 import { NatsUnavailableError } from '@wxgate/nats';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { DECISION_REVALIDATE_MS, PolicyDecisions, type PolicySource } from './policy-decisions.js';
+import { DECISION_IDLE_TTL_MS, DECISION_REVALIDATE_MS, MAX_DECISION_BYTES, PolicyDecisions, type PolicySource } from './policy-decisions.js';
 
 function setup() {
   let now = 0;
@@ -61,5 +61,37 @@ describe('PolicyDecisions', () => {
     const { decisions, setDown } = setup();
     setDown(true);
     await expect(decisions.fill('/wxa/commit', undefined)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE' });
+  });
+
+  it('bounds the cache by bytes: 2,000 unique 15 KiB paths keep well under MAX_DECISION_BYTES of them', async () => {
+    const { decisions } = setup();
+    const paths = Array.from({ length: 2_000 }, (_, i) => `/wxa/${'p'.repeat(15 * 1024)}${i}`);
+    for (const path of paths) await decisions.fill(path, undefined);
+    const kept = paths.filter((p) => decisions.peek(p, undefined) !== undefined).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept * 2 * 15 * 1024).toBeLessThanOrEqual(MAX_DECISION_BYTES);
+    // The most recent ones are the ones kept.
+    expect(decisions.peek(paths.at(-1)!, undefined)).toBeDefined();
+  });
+
+  it('does not cache decisions for a path or from_appid no allowlist can ever admit', async () => {
+    const { decisions, asked } = setup();
+    for (const [path, from] of [['/wxa/commit/', undefined], ['/', undefined], ['/cgi-bin/token', undefined], ['/wxa/commit', 'not-an-appid']] as const) {
+      await decisions.fill(path, from);
+      expect([path, from, decisions.peek(path, from)]).toEqual([path, from, undefined]);
+    }
+    expect(asked).toHaveLength(4);
+  });
+
+  it('forgets a decision nobody asked for within DECISION_IDLE_TTL_MS, keeps one in use', async () => {
+    const { decisions, advance } = setup();
+    advance(1_000);
+    await decisions.fill('/wxa/commit', undefined);
+    advance(DECISION_IDLE_TTL_MS / 2);
+    expect(decisions.peek('/wxa/commit', undefined)).toBeDefined();
+    advance(DECISION_IDLE_TTL_MS / 2 + 1);
+    expect(decisions.peek('/wxa/commit', undefined)).toBeDefined();
+    advance(DECISION_IDLE_TTL_MS + 1);
+    expect(decisions.peek('/wxa/commit', undefined)).toBeUndefined();
   });
 });

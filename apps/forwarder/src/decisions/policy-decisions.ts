@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
+import { LRUCache } from 'lru-cache';
 import { APP_CONFIG } from '@wxgate/platform';
-import { Reason, Subjects, WxgateError, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
+import { allowlistPathProblem, APPID_PATTERN, Reason, Subjects, WxgateError, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
 import type { ForwarderConfig } from '../config.js';
 import { CLOCK, type Clock } from '../control-plane/clock.js';
@@ -24,8 +25,14 @@ export interface PolicySource {
 
 /** After this long a decision is re-asked in the background (the stale one keeps serving). */
 export const DECISION_REVALIDATE_MS = 5 * 60_000;
-/** Bounds memory against callers inventing `from_appid` values. */
+/** Bounds memory against callers inventing paths or `from_appid` values: by count … */
 export const MAX_DECISIONS = 10_000;
+/** … and by size, since one caller can send 16 KiB paths (docs/hardening.md). */
+export const MAX_DECISION_BYTES = 8 * 1024 * 1024;
+/** A decision nobody asked for in this long is forgotten (a used one is revalidated instead). */
+export const DECISION_IDLE_TTL_MS = 60 * 60_000;
+/** Per-entry bookkeeping on top of its strings, roughly what V8 and the cache spend. */
+const ENTRY_OVERHEAD_BYTES = 256;
 
 /**
  * `policy.check` answers for this relay's environment, by (path, from_appid). Dropped on
@@ -37,7 +44,7 @@ export const MAX_DECISIONS = 10_000;
 export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('PolicyDecisions');
   private readonly envId: string;
-  private readonly entries = new Map<string, CachedDecision>();
+  private readonly entries: LRUCache<string, CachedDecision>;
   private readonly filling = new Map<string, Promise<CachedDecision>>();
   /** Bumped by every drop, so an answer asked before a change is not cached after it. */
   private generation = 0;
@@ -50,6 +57,17 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
     @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
   ) {
     this.envId = config.ENV_ID;
+    this.entries = new LRUCache<string, CachedDecision>({
+      max: MAX_DECISIONS,
+      maxSize: MAX_DECISION_BYTES,
+      // Strings are counted twice: the key, and the path echoed in a deny's message.
+      sizeCalculation: (entry, key) => ENTRY_OVERHEAD_BYTES + 2 * key.length + (entry.decision.allowed ? 0 : entry.decision.message.length * 2),
+      ttl: DECISION_IDLE_TTL_MS,
+      updateAgeOnGet: true,
+      // The revalidation clock is `fetchedAt`; the TTL only forgets idle entries.
+      perf: { now: () => this.now() },
+      ttlResolution: 0,
+    });
   }
 
   onModuleInit(): void {
@@ -100,10 +118,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
         (decision) => {
           const entry: CachedDecision = { decision, fetchedAt: this.now() };
           if (decision.allowed) entry.tokenKey = tokenKey(decision.credential.kind, decision.credential.appid);
-          if (generation === this.generation) {
-            if (this.entries.size >= MAX_DECISIONS && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
-            this.entries.set(key, entry);
-          }
+          if (generation === this.generation && mayEverBeAllowed(path, fromAppid)) this.entries.set(key, entry);
           return entry;
         },
         (err: unknown) => Promise.reject(policyUnavailable(err)),
@@ -112,6 +127,14 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
     this.filling.set(key, pending);
     return pending;
   }
+}
+
+/**
+ * False for a (path, from_appid) no allowlist can ever admit — a path no allowlist entry may hold,
+ * a from_appid that is not an appid: their denials are not worth a cache slot a caller can fill.
+ */
+function mayEverBeAllowed(path: string, fromAppid: string | undefined): boolean {
+  return allowlistPathProblem(path) === undefined && (fromAppid === undefined || APPID_PATTERN.test(fromAppid));
 }
 
 /** A failed request to the policy service, as the relay answers it (503 TOKEN_UNAVAILABLE with the cause). */

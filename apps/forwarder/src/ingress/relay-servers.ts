@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
@@ -13,18 +13,24 @@ import { RelayMetrics } from '../metrics/relay.metrics.js';
 import { answerAndClose, rawErrorResponse } from '../relay/relay-error.js';
 import { RelayPipeline } from '../relay/relay.pipeline.js';
 import { newSeqid } from '../relay/seqid.js';
+import { parseFailure } from './parse-failure.js';
 import { isWechatApiHost } from './wechat-hosts.js';
 
 /** SIGTERM budget is 10 s overall; in-flight calls get most of it. */
 const DRAIN_MS = 7_000;
-const KEEP_ALIVE_MS = 65_000;
+/** A call waiting on WeChat sends nothing to its caller: the idle cut must wait longer than that. */
+const UPSTREAM_MARGIN_MS = 5_000;
+
+/** The response Node is writing on a socket (undocumented but stable since Node 0.x). */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 
 /**
  * The relay's listeners, outside Nest (which serves the admin port): plain HTTP on PORT (base URL,
  * HTTP proxy absolute-form, CONNECT) and HTTPS on TLS_PORT (by name). A CONNECT to a WeChat API
  * host on 443 is answered 200 and the tunnel handed to the HTTPS server, which terminates it with
  * wxgate's certificate; on 80 the tunnel carries plain HTTP and goes to the HTTP server; any other
- * CONNECT is refused without a tunnel.
+ * CONNECT is refused without a tunnel. Every socket has an error listener and a timeout
+ * (docs/hardening.md lists them).
  */
 @Injectable()
 export class RelayServers implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -52,14 +58,38 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     const certificate = await loadOrCreateCertificate(this.config.CERT_DIR);
-    const options = { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: 60_000, requestTimeout: 0 };
-    this.http = createHttpServer(options, (req, res) => this.pipeline.handle(req, res, 'http'));
-    this.https = createHttpsServer({ ...options, key: certificate.key, cert: certificate.cert }, (req, res) => this.pipeline.handle(req, res, 'https'));
-    this.sourceGate.guard({ http: this.http, https: this.https });
-    this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.connect(req, socket, head));
-    this.https.on('connection', (socket: Socket) => this.track(socket));
-    for (const server of [this.http, this.https]) server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
-    const [port, tlsPort] = await Promise.all([listen(this.http, this.config.PORT), listen(this.https, this.config.TLS_PORT)]);
+    const c = this.config;
+    const options: ServerOptions = {
+      keepAliveTimeout: c.RELAY_KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout: c.RELAY_HEADERS_TIMEOUT_MS,
+      // Bodies may be 32 MiB uploads on slow links: only idleness is cut, not a total duration.
+      requestTimeout: 0,
+      connectionsCheckingInterval: Math.min(1_000, c.RELAY_HEADERS_TIMEOUT_MS),
+      maxHeaderSize: c.RELAY_MAX_HEADER_BYTES,
+      // Answered by the pipeline in wxgate's shape instead of Node's bare 400.
+      requireHostHeader: false,
+    };
+    const http = createHttpServer(options, (req, res) => this.pipeline.handle(req, res, 'http'));
+    const https = createHttpsServer({ ...options, handshakeTimeout: c.RELAY_TLS_HANDSHAKE_TIMEOUT_MS, key: certificate.key, cert: certificate.cert }, (req, res) =>
+      this.pipeline.handle(req, res, 'https'),
+    );
+    this.http = http;
+    this.https = https;
+    this.sourceGate.guard({ http, https });
+    http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.connect(req, socket, head));
+    https.on('connection', (socket: Socket) => this.track(socket));
+    for (const [server, via] of [
+      [http, 'http'],
+      [https, 'https'],
+    ] as const) {
+      server.timeout = Math.max(c.RELAY_IDLE_TIMEOUT_MS, c.UPSTREAM_TIMEOUT_MS + UPSTREAM_MARGIN_MS);
+      // One more than the cap, so the pipeline can tell "too many" from "exactly the cap".
+      server.maxHeadersCount = c.RELAY_MAX_HEADERS + 1;
+      // Any Expect but 100-continue: refused by the pipeline in wxgate's shape, not Node's bare 417.
+      server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.pipeline.handle(req, res, via));
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+    }
+    const [port, tlsPort] = await Promise.all([listen(http, this.config.PORT), listen(https, this.config.TLS_PORT)]);
     this.listening = true;
     this.logger.log(`relaying for env ${this.config.ENV_ID} on http :${port} and https :${tlsPort} to ${this.config.WECHAT_API_BASE}`);
   }
@@ -119,22 +149,43 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * Requests Node cannot even parse (e.g. control bytes in the target) still get wxgate's answer.
-   * Anything else that lands here — a reset, a failed or abandoned TLS handshake (the HTTPS
-   * server reports those as client errors too) — only closes the socket: writing HTTP into a TLS
-   * handshake would leave it half-open for good.
+   * Requests Node cannot even parse (control bytes in the target, an unknown method, a head too
+   * large or too slow) still get wxgate's answer. Anything else that lands here — a reset, a
+   * failed or abandoned TLS handshake (the HTTPS server reports those as client errors too) —
+   * only closes the socket: writing HTTP into a TLS handshake would leave it half-open for good.
    */
-  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    if (!socket.writable || !err.code?.startsWith('HPE_')) {
+  private clientError(err: NodeJS.ErrnoException, socket: HttpSocket): void {
+    const failure = socket.writable ? parseFailure(err.code) : undefined;
+    if (!failure) {
       socket.destroy();
       return;
     }
-    const reason = err.code === 'HPE_INVALID_URL' ? Reason.BAD_PATH : Reason.BAD_REQUEST;
-    const message = reason === Reason.BAD_PATH ? 'path may contain only A-Z a-z 0-9 / - _ . ~' : 'malformed request';
     const seqid = newSeqid();
-    this.refused(seqid, '', '', 400, reason);
-    answerAndClose(socket, rawErrorResponse(seqid, reason, message));
+    this.refused(seqid, '', '', failure.status, failure.reason);
+    const answer = rawErrorResponse(seqid, failure.reason, failure.message);
+    const current = socket._httpMessage;
+    // The broken bytes are this call's own body (a bad chunk): nothing else can be answered.
+    if (current && current.req && !current.req.complete) {
+      if (current.headersSent) socket.destroy();
+      else answerAndClose(socket, answer);
+      return;
+    }
+    // Earlier pipelined calls are answered first, in order; the refusal comes last.
+    answerAfter(socket, answer);
   }
+}
+
+/** Waits until no response is being written on `socket`, then sends `answer` and closes. */
+function answerAfter(socket: HttpSocket, answer: string): void {
+  if (socket.destroyed) return;
+  const current = socket._httpMessage;
+  if (!current) {
+    if (socket.writable) answerAndClose(socket, answer);
+    else socket.destroy();
+    return;
+  }
+  // Node attaches the next queued response in its own 'finish' handler: look again after it.
+  current.once('close', () => setImmediate(() => answerAfter(socket, answer)));
 }
 
 function listen(server: HttpServer | HttpsServer, port: number): Promise<number> {

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { REASON_ERRCODE, REASON_HTTP_STATUS, type Reason } from '@wxgate/contracts';
 
@@ -38,7 +38,7 @@ export function rawErrorResponse(seqid: string, reason: Reason, message: string,
   let extra = '';
   for (const [name, value] of Object.entries(extras?.headers ?? {})) extra += `${name}: ${value}\r\n`;
   return (
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
     extra +
     'content-type: application/json; charset=utf-8\r\n' +
     `content-length: ${Buffer.byteLength(body)}\r\n` +
@@ -56,12 +56,3 @@ export function answerAndClose(socket: Socket, answer: string): void {
   socket.end(answer);
   socket.setTimeout(LINGER_MS, () => socket.destroy());
 }
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  405: 'Method Not Allowed',
-  407: 'Proxy Authentication Required',
-  413: 'Payload Too Large',
-};

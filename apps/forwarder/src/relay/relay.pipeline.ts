@@ -15,6 +15,7 @@ import { UpstreamClient, UpstreamUnreachableError, type UpstreamRequest } from '
 import { peerAddress, upstreamRequestHeaders } from './relay-headers.js';
 import { sendRelayError, type ErrorExtras } from './relay-error.js';
 import { appendParams, readQuery, RepeatedParameterError, withoutFromAppid } from './relay-query.js';
+import { headProblem } from './request-head.js';
 import { isTargetProblem, parseTarget } from './request-target.js';
 import { prepareBody, RequestTooLargeError, StreamedBody, type PreparedBody } from './request-body.js';
 import { newSeqid } from './seqid.js';
@@ -41,6 +42,7 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', '
 export class RelayPipeline {
   private readonly logger = new Logger('Relay');
   private readonly maxBody: number;
+  private readonly maxHeaders: number;
   private inFlight = 0;
   private idle?: () => void;
 
@@ -55,6 +57,7 @@ export class RelayPipeline {
     private readonly tokenEndpoints: TokenEndpoints,
   ) {
     this.maxBody = config.MAX_BODY_BYTES;
+    this.maxHeaders = config.RELAY_MAX_HEADERS;
   }
 
   handle(req: IncomingMessage, res: ServerResponse, via: CallRecord['via']): void {
@@ -87,6 +90,12 @@ export class RelayPipeline {
   }
 
   private async relay(req: IncomingMessage, res: ServerResponse, call: Call): Promise<void> {
+    const head = headProblem(req, this.maxHeaders);
+    if (head) {
+      // Whatever body follows is not read: the connection cannot be reused.
+      res.shouldKeepAlive = false;
+      return this.reject(res, call, head.reason, head.message);
+    }
     // Step 1: the host of an absolute-form target, before anything else.
     const target = parseTarget(req.url ?? '');
     if (isTargetProblem(target) && target.reason === Reason.HOST_NOT_ALLOWED) return this.reject(res, call, target.reason, target.message);

@@ -22,4 +22,8 @@ describe('parseTarget', () => {
   it.each(['/wxa/../cgi-bin/token', '/wxa/%2e%2e/x', '/wxa%2fx', '//wxa', '/wxa/./x', '/wxa\\x', '/x%00', '/wxa/\u00e9', '*', 'http://api.weixin.qq.com', 'http://api.weixin.qq.com?x=1'])('refuses the path of %j', (target) => {
     expect(parseTarget(target)).toMatchObject({ reason: 'BAD_PATH' });
   });
+
+  it.each(['/wxa/commit?a=1#x', '/wxa/commit?#', 'http://api.weixin.qq.com/wxa/commit?x=1#y'])('refuses the fragment of %j as BAD_QUERY', (target) => {
+    expect(parseTarget(target)).toMatchObject({ reason: 'BAD_QUERY' });
+  });
 });

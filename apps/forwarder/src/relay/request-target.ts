@@ -8,7 +8,7 @@ export interface RelayTarget {
 }
 
 export interface TargetProblem {
-  reason: typeof Reason.HOST_NOT_ALLOWED | typeof Reason.BAD_PATH;
+  reason: typeof Reason.HOST_NOT_ALLOWED | typeof Reason.BAD_PATH | typeof Reason.BAD_QUERY;
   message: string;
 }
 
@@ -42,7 +42,10 @@ export function parseTarget(target: string): RelayTarget | TargetProblem {
   const path = q === -1 ? rest : rest.slice(0, q);
   const problem = relayPathProblem(path);
   if (problem) return { reason: Reason.BAD_PATH, message: `path ${problem}` };
-  return { path, rawQuery: q === -1 ? '' : rest.slice(q + 1) };
+  const rawQuery = q === -1 ? '' : rest.slice(q + 1);
+  // A fragment is never meant for a server, and a token appended after it would not reach WeChat.
+  if (rawQuery.includes('#')) return { reason: Reason.BAD_QUERY, message: 'the target carries a #fragment; send the query without it' };
+  return { path, rawQuery };
 }
 
 function authorityProblem(scheme: string, authority: string): string | undefined {

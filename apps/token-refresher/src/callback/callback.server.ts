@@ -25,10 +25,26 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const DRAIN_MS = 2_000;
 
 class BodyTooLarge extends Error {}
+
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * The path and raw query of a request target, never throwing: Node's parser accepts
+ * absolute-form targets `new URL()` rejects (`http://x:99999/…`, `http://[zz]/…`), and those
+ * must get the same answers as any other target, not a 500.
+ */
+export function splitTarget(target: string): { path: string; query: string } {
+  const rest = target.replace(ABSOLUTE_FORM, '');
+  const hash = rest.indexOf('#');
+  const withoutFragment = hash === -1 ? rest : rest.slice(0, hash);
+  const q = withoutFragment.indexOf('?');
+  const path = q === -1 ? withoutFragment : withoutFragment.slice(0, q);
+  return { path: path === '' ? '/' : path, query: q === -1 ? '' : withoutFragment.slice(q + 1) };
+}
 class ClientGone extends Error {}
 
 /** Reads the body up to `max` bytes and stops reading there. */
-function readCapped(req: IncomingMessage, max: number): Promise<string> {
+function readCapped(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -43,7 +59,7 @@ function readCapped(req: IncomingMessage, max: number): Promise<string> {
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
     // A sender that hangs up mid-body never gets 'end'; after 'end' this is a no-op.
     req.once('close', () => reject(new ClientGone()));
     req.once('error', () => reject(new ClientGone()));
@@ -139,8 +155,8 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
       this.requests.inc({ outcome });
       this.duration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     };
-    const url = new URL(req.url ?? '/', 'http://callback');
-    if (url.pathname !== CALLBACK_PATH) {
+    const target = splitTarget(req.url ?? '/');
+    if (target.path !== CALLBACK_PATH) {
       this.reply(res, 404, 'not found');
       return done('not_found');
     }
@@ -149,7 +165,7 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
       return done('method_not_allowed');
     }
     const declared = Number(req.headers['content-length'] ?? 0);
-    let body: string;
+    let body: Buffer;
     try {
       if (declared > MAX_CALLBACK_BODY_BYTES) throw new BodyTooLarge();
       body = await readCapped(req, MAX_CALLBACK_BODY_BYTES);
@@ -162,7 +178,7 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
       res.once('finish', () => req.socket.destroySoon());
       return done('body_too_large');
     }
-    const result = await this.receive.execute({ query: url.searchParams, body });
+    const result = await this.receive.execute({ query: new URLSearchParams(target.query), body });
     this.log(result);
     if (result.ok) this.reply(res, 200, 'success');
     else this.reply(res, result.status, result.reason);

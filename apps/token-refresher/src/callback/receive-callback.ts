@@ -17,8 +17,11 @@ const INFO_TYPE = /^[A-Za-z0-9_-]{1,64}$/;
 export interface CallbackRequest {
   /** Query parameters of the push (`timestamp`, `nonce`, `msg_signature`, …). */
   query: URLSearchParams;
-  body: string;
+  /** The raw bytes as received (or already-decoded text, in unit tests). */
+  body: Buffer | string;
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export type CallbackRejection =
   | 'body_too_large'
@@ -95,12 +98,20 @@ export class ReceiveCallback {
   constructor(private readonly deps: ReceiveCallbackDeps) {}
 
   async execute(request: CallbackRequest): Promise<CallbackResult> {
-    if (Buffer.byteLength(request.body, 'utf8') > MAX_CALLBACK_BODY_BYTES) return reject('body_too_large');
+    // The limit is in bytes as received; decoding first would count each invalid byte three times.
+    const size = typeof request.body === 'string' ? Buffer.byteLength(request.body, 'utf8') : request.body.length;
+    if (size > MAX_CALLBACK_BODY_BYTES) return reject('body_too_large');
+    let body: string;
+    try {
+      body = typeof request.body === 'string' ? request.body : UTF8.decode(request.body);
+    } catch {
+      return reject('malformed_envelope');
+    }
 
-    if (DECLARATION.test(request.body)) return reject('declaration_refused');
+    if (DECLARATION.test(body)) return reject('declaration_refused');
     let envelope: Record<string, string>;
     try {
-      envelope = parseWechatXml(request.body);
+      envelope = parseWechatXml(body);
     } catch {
       return reject('malformed_envelope');
     }
