@@ -3,7 +3,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: {
-    '^@wxgate/(contracts|nats|platform|persistence|wechat)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@wxgate/(contracts|nats|platform|persistence|wechat|wechatpay)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -6,9 +6,10 @@
 // and a second demo run beside the first. The demo's databases and NATS store are reset at each
 // start (the sandbox WeChat forgets everything when it stops); the CA certificate and master key
 // are kept. `npm start`'s ./data/*.sqlite are never touched.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { freePort } from './nats-server.mjs';
 import { portFree, ROOT, stopWhenAsked, Supervisor } from './supervisor.mjs';
@@ -18,6 +19,10 @@ const MINI_PROGRAM = 'wxa11ce00000000002';
 const ENV_ID = 'demo';
 const ALLOWLIST = ['/wxa/getwxacode', '/wxa/msg_sec_check', '/wxa/gettemplatedraftlist'];
 const TICKET_INTERVAL_S = 5;
+/** A demo WeChat Pay merchant; its key pair is made at each start and only wxgate holds the private half. */
+const MCHID = '1900000109';
+const MERCHANT_SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
+const PAY_ALLOWLIST = ['/v3/pay/transactions/jsapi', '/v3/pay/transactions/out-trade-no/{out_trade_no}', '/v3/refund/domestic/refunds'];
 
 const dataDirArg = process.env.DEMO_DATA_DIR || 'data/demo';
 const dataDir = path.resolve(ROOT, dataDirArg);
@@ -103,7 +108,20 @@ function curlLines(ports) {
     ['HTTPS by name, trusting wxgate\'s CA (api.weixin.qq.com resolved to the forwarder)', `curl -s ${status} --cacert ${cacert} --resolve api.weixin.qq.com:${ports.tls}:127.0.0.1 -X POST 'https://api.weixin.qq.com:${ports.tls}/wxa/msg_sec_check?from_appid=${MINI_PROGRAM}' ${body}`],
     ['as an HTTP proxy (HTTP_PROXY=http://forwarder:8080 in an existing client)', `curl -s ${status} -x ${http} 'http://api.weixin.qq.com/wxa/gettemplatedraftlist'`],
     ['as an HTTPS proxy (HTTPS_PROXY): CONNECT is answered by wxgate\'s own TLS', `curl -s ${status} -x ${http} --cacert ${cacert} -X POST 'https://api.weixin.qq.com/wxa/msg_sec_check?from_appid=${MINI_PROGRAM}' ${body}`],
+    ['WeChat Pay without a key in the caller: a JSAPI order, signed by wxgate, its answer verified', `curl -s ${status} -X POST '${http}/v3/pay/transactions/jsapi' -H 'content-type: application/json' -d '${JSON.stringify(jsapiOrder('DEMO-CURL-1', ports))}'`],
   ];
+}
+
+function jsapiOrder(outTradeNo, ports) {
+  return {
+    appid: MINI_PROGRAM,
+    mchid: MCHID,
+    description: 'wxgate demo',
+    out_trade_no: outTradeNo,
+    notify_url: `http://127.0.0.1:${ports.callback}/wechatpay/notify/${MCHID}`,
+    amount: { total: 1, currency: 'CNY' },
+    payer: { openid: 'oDemoOpenid' },
+  };
 }
 
 async function main() {
@@ -164,6 +182,8 @@ async function run(ports) {
     NATS_URL: natsUrl,
     WECHAT_API_BASE: sandboxUrl,
     WECHAT_API_BACKUP: '',
+    WECHATPAY_API_BASE: sandboxUrl,
+    WECHATPAY_API_BACKUP: '',
     LOG_LEVEL: process.env.LOG_LEVEL || 'info',
   };
   delete common.NATS_USER;
@@ -195,6 +215,22 @@ async function run(ports) {
     await request(nc, 'wxgate.admin.env.put', { envId: ENV_ID, ownerAppid: COMPONENT, ownerKind: 'component' });
     await request(nc, 'wxgate.admin.allowlist.add', { envId: ENV_ID, paths: ALLOWLIST });
     await until('the policy to learn the authorization', async () => (await request(nc, 'wxgate.policy.check', { envId: ENV_ID, path: '/wxa/msg_sec_check', fromAppid: MINI_PROGRAM })).allowed);
+
+    // WeChat Pay: the merchant in the sandbox (its public key) and in wxgate (its private key), bound to the environment.
+    const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const apiV3Key = randomBytes(16).toString('hex');
+    const registered = await sandboxAdmin(sandboxUrl, 'pay/merchants', { mchid: MCHID, serialNo: MERCHANT_SERIAL, publicKey: merchant.publicKey.export({ type: 'spki', format: 'pem' }), apiV3Key });
+    await request(nc, 'wxgate.admin.merchant.put', {
+      mchid: MCHID,
+      serialNo: MERCHANT_SERIAL,
+      privateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      apiV3Key,
+      publicKeyId: registered.publicKeyId,
+      publicKey: registered.publicKey,
+    });
+    await request(nc, 'wxgate.admin.allowlist.add', { envId: ENV_ID, paths: PAY_ALLOWLIST });
+    await request(nc, 'wxgate.admin.merchant.bind', { envId: ENV_ID, mchid: MCHID });
+    await until('the policy to learn the merchant', async () => (await request(nc, 'wxgate.policy.check', { envId: ENV_ID, path: PAY_ALLOWLIST[0], api: 'pay' })).allowed);
   } finally {
     await nc.close();
   }
@@ -205,6 +241,8 @@ async function run(ports) {
     return res.status === 200 && (await res.json()).errcode === 0;
   });
 
+  const pay = await payWalkthrough(ports, natsUrl, sandboxUrl);
+
   const out = [
     '',
     'wxgate demo is ready',
@@ -213,6 +251,13 @@ async function run(ports) {
     `  environment   ${ENV_ID}, owned by the component; allowlist ${ALLOWLIST.join(' ')}`,
     `  forwarder     http://127.0.0.1:${ports.http}  https://127.0.0.1:${ports.tls}`,
     `  WeChat        the sandbox at ${sandboxUrl} (it echoes what it received, tokenOwner = whose token wxgate injected)`,
+    `  WeChat Pay    merchant ${MCHID} bound to ${ENV_ID}; the sandbox plays api.mch.weixin.qq.com`,
+    '',
+    'A JSAPI order placed through the relay (no key in the caller):',
+    `  POST /v3/pay/transactions/jsapi → ${JSON.stringify(pay.created)}`,
+    `  wx.requestPayment(${JSON.stringify(pay.payment)})   (from wxgate.pay.jsapi.${MCHID})`,
+    `  the sandbox paid it; the notification arrived on ${pay.subject}:`,
+    `  ${JSON.stringify(pay.event)}`,
     '',
     'Try (from the repository root):',
   ];
@@ -228,6 +273,27 @@ async function run(ports) {
     '',
   );
   process.stdout.write(out.join('\n'));
+}
+
+/** Places a JSAPI order through the forwarder, asks wxgate for its wx.requestPayment parameters, pays it in the sandbox and reads the notification from JetStream. */
+async function payWalkthrough(ports, natsUrl, sandboxUrl) {
+  const res = await fetch(`http://127.0.0.1:${ports.http}/v3/pay/transactions/jsapi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jsapiOrder('DEMO-ORDER-1', ports)) });
+  const created = await res.json();
+  if (res.status !== 200) throw new Error(`the demo JSAPI order failed: HTTP ${res.status} ${JSON.stringify(created)}`);
+  const nc = await connect({ servers: natsUrl, name: 'wxgate-demo' });
+  try {
+    const payment = await request(nc, `wxgate.pay.jsapi.${MCHID}`, { appid: MINI_PROGRAM, prepayId: created.prepay_id });
+    const paid = await sandboxAdmin(sandboxUrl, 'pay/transactions/pay', { mchid: MCHID, outTradeNo: 'DEMO-ORDER-1' });
+    const subject = `wxgate.events.pay.${MCHID}.TRANSACTION.SUCCESS`;
+    const jsm = await jetstreamManager(nc);
+    const event = await until('the payment notification on JetStream', async () => {
+      const msg = await jsm.streams.getMessage('WXGATE_EVENTS', { last_by_subj: subject }).catch(() => null);
+      return msg && msg.json().id === paid.notificationId ? msg.json() : undefined;
+    });
+    return { created, payment, subject, event };
+  } finally {
+    await nc.close();
+  }
 }
 
 await main();

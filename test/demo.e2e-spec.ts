@@ -80,7 +80,7 @@ describe('npm run demo', () => {
       });
 
       const lines = out.split('\n').filter((l) => l.startsWith('curl '));
-      expect(lines).toHaveLength(7);
+      expect(lines).toHaveLength(8);
       const answers = await Promise.all(lines.map(async (line) => ({ line, ...answer((await sh('sh', ['-c', line], { cwd: ROOT })).stdout) })));
 
       const byLine = (test: (line: string) => boolean) => answers.find((a) => test(a.line))!;
@@ -109,6 +109,12 @@ describe('npm run demo', () => {
       const proxy = byLine((l) => l.includes(' -x http://127.0.0.1') && l.includes("'http://api.weixin.qq.com/"));
       expect(proxy.status).toBe(200);
       expect(tokenOwner(proxy)).toEqual({ kind: 'component', appid: COMPONENT });
+
+      const pay = byLine((l) => l.includes('/v3/pay/transactions/jsapi'));
+      expect(pay.status).toBe(200);
+      expect(JSON.parse(pay.body).prepay_id).toMatch(/^wx/);
+      expect(out).toMatch(/wx\.requestPayment\(\{"timeStamp":"\d+","nonceStr":"[0-9A-F]{32}","package":"prepay_id=wx[^"]+","signType":"RSA","paySign":"[^"]+"\}\)/);
+      expect(out).toContain('the notification arrived on wxgate.events.pay.1900000109.TRANSACTION.SUCCESS');
 
       const connect = byLine((l) => l.includes(' -x http://127.0.0.1') && l.includes("'https://api.weixin.qq.com/"));
       expect(connect.status).toBe(200);

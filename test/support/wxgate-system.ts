@@ -42,7 +42,7 @@ export async function startWxgateSystem(options: { sandbox?: SandboxOptions; ref
   });
   const dirs = { refresher: tempDir('wxgate-sys-refresher-'), policy: tempDir('wxgate-sys-policy-') };
   const forwarders: AppProcess[] = [];
-  const refresherEnv = { NATS_URL: nats.url, WECHAT_API_BASE: sandbox.url, WECHAT_API_BACKUP: '', CALLBACK_PORT: String(await freePort()), ...options.refresherEnv };
+  const refresherEnv = { NATS_URL: nats.url, WECHAT_API_BASE: sandbox.url, WECHAT_API_BACKUP: '', WECHATPAY_API_BASE: sandbox.url, WECHATPAY_API_BACKUP: '', CALLBACK_PORT: String(await freePort()), ...options.refresherEnv };
   const system: WxgateSystem = {
     nats,
     nc,
@@ -57,7 +57,7 @@ export async function startWxgateSystem(options: { sandbox?: SandboxOptions; ref
     },
     async startForwarder(env) {
       const [http, https] = [await freePort(), await freePort()];
-      const proc = await startApp('forwarder', { NATS_URL: nats.url, WECHAT_API_BASE: sandbox.url, WECHAT_API_BACKUP: '', PORT: String(http), TLS_PORT: String(https), ...env });
+      const proc = await startApp('forwarder', { NATS_URL: nats.url, WECHAT_API_BASE: sandbox.url, WECHAT_API_BACKUP: '', WECHATPAY_API_BASE: sandbox.url, WECHATPAY_API_BACKUP: '', PORT: String(http), TLS_PORT: String(https), ...env });
       forwarders.push(proc);
       await proc.waitReady();
       return { proc, http, https, base: `http://127.0.0.1:${http}` };

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCallerCommands } from './commands/callers.command.js';
 import { registerCredentialCommands } from './commands/credentials.command.js';
 import { registerEnvironmentCommands } from './commands/environments.command.js';
+import { registerMerchantCommands } from './commands/merchant.command.js';
 import { registerStatusCommand } from './commands/status.command.js';
 import { registerTokenCommands } from './commands/token.command.js';
 import { CliContext } from './context.js';
@@ -12,7 +13,7 @@ const FOOTER = `
 Connection: NATS_URL, NATS_USER/NATS_PASS, NATS_TOKEN, NATS_CREDS (SPEC §2), or the flags above.
 Exit codes: 0 done, 1 refused (the reason is printed: "error: <REASON>: <message>"),
             2 NATS unreachable or no service answered, 64 bad usage.
-Secrets (--secret, --token, --aes-key, --refresh-token) left out of the command line are
+Secrets (--secret, --token, --aes-key, --refresh-token, --api-v3-key) left out of the command line are
 prompted for without echo, or read from a piped stdin, one per line.`;
 
 function version(): string {
@@ -52,6 +53,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerCredentialCommands(program, cli);
   registerEnvironmentCommands(program, cli);
   registerCallerCommands(program, cli);
+  registerMerchantCommands(program, cli);
   registerTokenCommands(program, cli);
   registerStatusCommand(program, cli);
 

@@ -13,6 +13,8 @@ export const ForwarderConfigSchema = z.object({
   ...natsConfigShape,
   WECHAT_API_BASE: httpBaseUrl('https://api.weixin.qq.com'),
   WECHAT_API_BACKUP: httpBaseUrl('https://api2.weixin.qq.com', true),
+  WECHATPAY_API_BASE: httpBaseUrl('https://api.mch.weixin.qq.com'),
+  WECHATPAY_API_BACKUP: httpBaseUrl('https://api2.mch.weixin.qq.com', true),
   ENV_ID: z.string().regex(ENV_ID_PATTERN, 'must be an environment id (letters, digits, - and _)').default('default'),
   PORT: port(8080),
   TLS_PORT: port(8443),
@@ -31,4 +33,4 @@ export const ForwarderConfigSchema = z.object({
   RELAY_MAX_HEADERS: positiveInt(100, 'a positive number of header lines'),
 });
 export type ForwarderConfig = z.infer<typeof ForwarderConfigSchema>;
-export const KEEP_EMPTY = ['WECHAT_API_BACKUP'];
+export const KEEP_EMPTY = ['WECHAT_API_BACKUP', 'WECHATPAY_API_BACKUP'];

@@ -12,6 +12,9 @@ import { ControlPlane } from './control-plane/control-plane.js';
 import { PolicyDecisions } from './decisions/policy-decisions.js';
 import { RelayServers } from './ingress/relay-servers.js';
 import { RelayMetrics } from './metrics/relay.metrics.js';
+import { PayControl } from './pay/pay-control.js';
+import { PayRelay } from './pay/pay-relay.js';
+import { PayUpstreamClient } from './pay/pay-upstream.client.js';
 import { RelayPipeline } from './relay/relay.pipeline.js';
 import { TokenEndpoints } from './token-endpoints/token-endpoints.js';
 import { TokenCache } from './tokens/token-cache.js';
@@ -40,6 +43,9 @@ export class ForwarderModule {
         TokenCache,
         TokenEndpoints,
         UpstreamClient,
+        PayUpstreamClient,
+        PayControl,
+        PayRelay,
         RelayPipeline,
         RelayServers,
       ],

@@ -9,6 +9,7 @@ import { CheckModule } from './check/check.module.js';
 import { APP, type PolicyConfig } from './config.js';
 import { POLICY_ENTITIES, POLICY_MIGRATIONS } from './database/policy-database.js';
 import { EnvironmentsModule } from './environments/environments.module.js';
+import { MerchantsModule } from './merchants/merchants.module.js';
 import { SharingModule } from './sharing/sharing.module.js';
 
 @Module({})
@@ -24,6 +25,7 @@ export class PolicyModule {
         EnvironmentsModule,
         AllowlistModule,
         SharingModule,
+        MerchantsModule,
         AuthorizationsModule,
         CallersModule,
       ],

@@ -17,6 +17,8 @@ export const RefresherConfigSchema = z.object({
   WXGATE_MASTER_KEY_FILE: z.string().default('./data/master.key'),
   WECHAT_API_BASE: httpBaseUrl('https://api.weixin.qq.com'),
   WECHAT_API_BACKUP: httpBaseUrl('https://api2.weixin.qq.com', true),
+  WECHATPAY_API_BASE: httpBaseUrl('https://api.mch.weixin.qq.com'),
+  WECHATPAY_API_BACKUP: httpBaseUrl('https://api2.mch.weixin.qq.com', true),
   CALLBACK_PORT: port(8081),
   ADMIN_PORT: port(9092),
   REFRESH_MARGIN_S: positiveInt(600),
@@ -33,4 +35,4 @@ export const RefresherConfigSchema = z.object({
   INVALIDATE_MIN_INTERVAL_S: positiveInt(10),
 });
 export type RefresherConfig = z.infer<typeof RefresherConfigSchema>;
-export const KEEP_EMPTY = ['WECHAT_API_BACKUP'];
+export const KEEP_EMPTY = ['WECHAT_API_BACKUP', 'WECHATPAY_API_BACKUP'];

@@ -5,10 +5,13 @@ import { PlatformModule } from '@wxgate/platform';
 import { AdaptersModule } from './adapters/adapters.module.js';
 import { AuthorizationsModule } from './authorizations/authorizations.module.js';
 import { CALLBACK_KEYS } from './callback/callback-keys.js';
+import { CALLBACK_ROUTES } from './callback/callback-routes.js';
 import { CallbackModule } from './callback/callback.module.js';
 import { APP, type RefresherConfig } from './config.js';
 import { ComponentCallbackKeys } from './credentials/component-callback-keys.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
+import { PayNotifyRoute } from './pay/notify/pay-notify.route.js';
+import { PayModule } from './pay/pay.module.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
 import { REFRESHER_ENTITIES, REFRESHER_MIGRATIONS } from './persistence/persistence.js';
 import { TicketsModule } from './tickets/tickets.module.js';
@@ -29,10 +32,12 @@ export class TokenRefresherModule {
         TicketsModule,
         AuthorizationsModule,
         CredentialsModule,
+        PayModule,
         CallbackModule.forRoot({
           port: config.CALLBACK_PORT,
-          imports: [CredentialsModule],
+          imports: [CredentialsModule, PayModule],
           keyStore: { provide: CALLBACK_KEYS, useExisting: ComponentCallbackKeys },
+          routes: { provide: CALLBACK_ROUTES, inject: [PayNotifyRoute], useFactory: (pay: PayNotifyRoute) => [pay] },
         }),
       ],
     };

@@ -41,6 +41,8 @@ export const knobsSchema = z.strictObject({
   pushRetries: z.number().int().nonnegative(),
   pushRetryDelayMs: millis,
   callbackTimeoutMs: z.number().int().positive(),
+  /** Multiplies WeChat Pay's notification re-send schedule (15 s … 6 h); 0.001 turns 24 h into 86 s. */
+  payNotifyScale: z.number().finite().nonnegative(),
   /** Whether api_authorizer_token hands out a new refresh token (the old one then stops working). */
   rotateRefreshTokens: z.boolean(),
   /** Record each call (method, path, masked query, errcode); counts per path are always kept. */
@@ -66,6 +68,7 @@ export function defaultKnobs(): Knobs {
     pushRetries: 3,
     pushRetryDelayMs: 1000,
     callbackTimeoutMs: 5000,
+    payNotifyScale: 1,
     rotateRefreshTokens: false,
     callLog: true,
     callLogMax: 10_000,

@@ -4,6 +4,7 @@ import { AuthorizationSimulator } from './authorizations/authorization-simulator
 import { AuthorizationStore } from './authorizations/authorization-store.js';
 import type { Clock } from './clock.js';
 import { FaultStore } from './faults/fault-store.js';
+import { PaySandbox } from './pay/pay-sandbox.js';
 import { applyKnobs, type Knobs, type KnobsPatch } from './knobs.js';
 import { EventPusher } from './tickets/event-pusher.js';
 import { TicketScheduler } from './tickets/ticket-scheduler.js';
@@ -39,6 +40,7 @@ export class SandboxState {
   readonly pusher: EventPusher;
   readonly scheduler: TicketScheduler;
   readonly simulator: AuthorizationSimulator;
+  readonly pay: PaySandbox;
   readonly #initialKnobs: Knobs;
 
   constructor(
@@ -56,6 +58,7 @@ export class SandboxState {
     this.pusher = new EventPusher(clock, knobs);
     this.scheduler = new TicketScheduler(this.accounts, this.tickets, this.pusher, knobs);
     this.simulator = new AuthorizationSimulator(this.accounts, this.authorizations, this.tokens, this.pusher);
+    this.pay = new PaySandbox(clock, knobs);
   }
 
   /** Registers (or replaces) a component; with a callback URL its ticket pushes start at once. */
@@ -95,6 +98,7 @@ export class SandboxState {
     this.authorizations.clear();
     this.faults.clear();
     this.calls.clear();
+    this.pay.reset();
     const initial = structuredClone(this.#initialKnobs);
     this.knobs.quotas = {};
     applyKnobs(this.knobs, initial);
@@ -134,10 +138,12 @@ export class SandboxState {
       quotas: this.quotas.usage(),
       faults: this.faults.list(),
       knobs: this.knobs,
+      pay: this.pay.summary(),
     };
   }
 
   close(): void {
     this.scheduler.close();
+    this.pay.close();
   }
 }

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import { applyFaults } from './faults/apply-faults.js';
 import { createContext, runHandler, sendWechatError, type Handler } from './http/request-context.js';
 import { applyKnobs, defaultKnobs, type KnobsPatch } from './knobs.js';
+import { payEndpoints } from './pay/pay-endpoints.js';
 import { SandboxState, type Seed } from './sandbox-state.js';
 import { tokenEndpoints } from './tokens/token-endpoints.js';
 
@@ -35,10 +36,19 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   const routes = new Map<string, Handler>([...Object.entries(tokenEndpoints(state)), ...Object.entries(businessEndpoints(state))]);
   const fallback = genericEcho(state);
   const admin = adminApi(state);
+  const pay = payEndpoints(state.pay);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const ctx = createContext(req, res);
     if (ctx.path.startsWith(ADMIN_PREFIX)) return admin(ctx);
+    // WeChat Pay (api.mch.weixin.qq.com) shares the listener: every v3 path starts /v3/.
+    if (ctx.path.startsWith('/v3/')) {
+      try {
+        return await pay(ctx);
+      } finally {
+        state.calls.record(ctx.method, ctx.path, ctx.rawQuery, ctx.errcode);
+      }
+    }
     try {
       const plan = state.faults.take(ctx.path);
       if (plan && (await applyFaults(ctx, plan))) return;

@@ -1,4 +1,4 @@
-import { allowlistPathProblem, ComponentPutRequest, parsePayload, Reason, relayPathProblem, WxgateError, NOT_JSON, AllowlistChangeRequest } from './index.js';
+import { allowlistEntryMatches, allowlistPathProblem, ComponentPutRequest, parsePayload, Reason, relayPathProblem, WxgateError, NOT_JSON, AllowlistChangeRequest } from './index.js';
 
 describe('relay path rules', () => {
   it.each(['/wxa/getwxacode', '/cgi-bin/message/custom/send', '/a.b~c_d-e'])('accepts %s', (p) => {
@@ -37,5 +37,24 @@ describe('parsePayload', () => {
   });
   it('names the bad allowlist path', () => {
     expect(() => parsePayload(AllowlistChangeRequest, { envId: 'prod', paths: ['/ok', '/cgi-bin/token'] })).toThrow(/cgi-bin\/token/);
+  });
+});
+
+describe('WeChat Pay allowlist templates', () => {
+  it('accepts {name} segments on pay paths only', () => {
+    expect(allowlistPathProblem('/v3/pay/transactions/out-trade-no/{out_trade_no}')).toBeUndefined();
+    expect(allowlistPathProblem('/v3/pay/transactions/out-trade-no/{out_trade_no}/close')).toBeUndefined();
+    expect(allowlistPathProblem('/wxa/{name}')).toBeDefined();
+    expect(allowlistPathProblem('/v3/pay/{Bad-Name}')).toMatch(/malformed/);
+    expect(allowlistPathProblem('/v3/pay/x{y}')).toMatch(/malformed/);
+  });
+  it('matches one whole segment per {name}, nothing more', () => {
+    const entry = '/v3/pay/transactions/out-trade-no/{out_trade_no}';
+    expect(allowlistEntryMatches(entry, '/v3/pay/transactions/out-trade-no/T-1')).toBe(true);
+    expect(allowlistEntryMatches(entry, '/v3/pay/transactions/out-trade-no/T-1/close')).toBe(false);
+    expect(allowlistEntryMatches(entry, '/v3/pay/transactions/out-trade-no')).toBe(false);
+    expect(allowlistEntryMatches('/v3/pay/transactions/jsapi', '/v3/pay/transactions/jsapi')).toBe(true);
+    expect(allowlistEntryMatches('/wxa/{x}', '/wxa/{x}')).toBe(true);
+    expect(allowlistEntryMatches('/wxa/{x}', '/wxa/y')).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 export * from './callers.js';
 export * from './credentials.js';
 export * from './errors.js';
+export * from './pay.js';
 export * from './reasons.js';
 export * from './relay-paths.js';
 export * from './replies.js';

@@ -22,6 +22,10 @@ export const Reason = {
   CALLER_NOT_ALLOWED: 'CALLER_NOT_ALLOWED',
   /** The environment lists callers and the request carries none of them (401; 407 for proxy forms). */
   CALLER_UNAUTHENTICATED: 'CALLER_UNAUTHENTICATED',
+  /** The environment may not use that WeChat Pay merchant (or none / several are bound and none was named). */
+  MERCHANT_NOT_BOUND: 'MERCHANT_NOT_BOUND',
+  /** A WeChat Pay 2xx answer whose signature does not verify with the merchant's WeChat Pay keys: treated as forged. */
+  UPSTREAM_SIGNATURE_INVALID: 'UPSTREAM_SIGNATURE_INVALID',
   /**
    * The secret or component token a caller offered to a token endpoint is wrong. `errcode` is
    * WeChat's own answer for it (40125 invalid appsecret, 40001 invalid credential).
@@ -60,6 +64,8 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   CALLER_NOT_ALLOWED: 48001,
   // WeChat's "api unauthorized", never a token errcode: SDKs would try to refresh a token they lack.
   CALLER_UNAUTHENTICATED: 48001,
+  MERCHANT_NOT_BOUND: 48001,
+  UPSTREAM_SIGNATURE_INVALID: 85112,
   CREDENTIAL_REJECTED: 40001,
   MALFORMED_REQUEST: 47001,
   HEADERS_TOO_LARGE: 45002,
@@ -87,6 +93,8 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   UPSTREAM_UNREACHABLE: 502,
   CALLER_NOT_ALLOWED: 403,
   CALLER_UNAUTHENTICATED: 401,
+  MERCHANT_NOT_BOUND: 403,
+  UPSTREAM_SIGNATURE_INVALID: 502,
   /** WeChat answers a wrong secret or token with HTTP 200 and the errcode. */
   CREDENTIAL_REJECTED: 200,
   MALFORMED_REQUEST: 400,

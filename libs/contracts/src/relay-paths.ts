@@ -31,10 +31,33 @@ export function isReservedPath(path: string): boolean {
   return RESERVED_PATHS.has(path);
 }
 
+/** Every WeChat Pay API v3 path starts here; in base-URL form such a path is a WeChat Pay call. */
+export const PAY_PATH_PREFIX = '/v3/';
+/** A `{name}` segment of a WeChat Pay allowlist entry matches any one path segment. */
+const TEMPLATE_SEGMENT = /^\{[a-z][a-z0-9_]{0,63}\}$/;
+
+export function isPayPath(path: string): boolean {
+  return path.startsWith(PAY_PATH_PREFIX);
+}
+
+/** Whether the allowlist entry admits `path`: equal, or (pay paths) equal but for `{name}` segments. */
+export function allowlistEntryMatches(entry: string, path: string): boolean {
+  if (entry === path) return true;
+  if (!isPayPath(entry) || !entry.includes('{')) return false;
+  const want = entry.split('/');
+  const got = path.split('/');
+  return want.length === got.length && want.every((segment, i) => segment === got[i] || (TEMPLATE_SEGMENT.test(segment) && got[i] !== ''));
+}
+
 /** Why `path` may not be put on an allowlist (SPEC §3 Policy), or `undefined`. */
 export function allowlistPathProblem(path: string): string | undefined {
   if (path === '/' ) return 'must name an API, not /';
   if (path.endsWith('/')) return 'must not end with /';
+  if (isPayPath(path) && path.includes('{')) {
+    const segments = path.split('/');
+    if (segments.some((s) => s.includes('{') && !TEMPLATE_SEGMENT.test(s))) return 'has a malformed {name} segment';
+    path = segments.map((s) => (TEMPLATE_SEGMENT.test(s) ? 'x' : s)).join('/');
+  }
   const problem = relayPathProblem(path);
   if (problem) return problem;
   if (isReservedPath(path)) return 'is a reserved token-minting path';

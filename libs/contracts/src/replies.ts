@@ -52,6 +52,8 @@ export interface EnvSummary {
 export interface EnvDetail extends EnvSummary {
   paths: string[];
   appids: string[];
+  /** Extension: WeChat Pay merchants bound to the environment. */
+  mchids?: string[];
 }
 export interface EnvListReply {
   envs: EnvSummary[];
@@ -83,6 +85,8 @@ export interface PolicyDeny {
   message: string;
 }
 export type PolicyDecision = PolicyAllow | PolicyDeny;
+/** `policy.check` with `api: "pay"`. */
+export type PayPolicyDecision = { allowed: true; credential: { kind: 'merchant'; mchid: string } } | PolicyDeny;
 
 export interface PingReply {
   app: string;

@@ -60,6 +60,9 @@ export const PolicyCheckRequest = z.object({
   envId: z.string().min(1, 'must not be empty'),
   path: z.string().min(1, 'must not be empty'),
   fromAppid: z.string().min(1).optional(),
+  /** `pay`: a WeChat Pay call, answered with the merchant to sign with (see docs/wechat-pay.md). */
+  api: z.enum(['wechat', 'pay']).optional(),
+  fromMchid: z.string().min(1).optional(),
 });
 
 // --- events ---

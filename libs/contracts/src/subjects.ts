@@ -69,6 +69,14 @@ export const Subjects = {
     callerRemove: 'wxgate.admin.caller.remove',
     /** `{envId}` → `{callers:[{name,addedAt}]}`, never a secret or hash. */
     callerList: 'wxgate.admin.caller.list',
+    /** WeChat Pay merchants (token-refresher) and which environments may use them (policy). */
+    merchantPut: 'wxgate.admin.merchant.put',
+    /** Extension (not in SPEC): `{mchid}` → `{ok:true}`, or CREDENTIAL_NOT_FOUND. */
+    merchantDelete: 'wxgate.admin.merchant.delete',
+    merchantBind: 'wxgate.admin.merchant.bind',
+    merchantUnbind: 'wxgate.admin.merchant.unbind',
+    /** Extension (not in SPEC): `{envId}` → `{mchids:[…]}`. */
+    merchantBindings: 'wxgate.admin.merchant.bindings',
     /** Extension: every replica of every service answers (outside queue groups) with its identity. */
     ping: 'wxgate.admin.ping',
   },
@@ -81,6 +89,14 @@ export const Subjects = {
      */
     callers: 'wxgate.policy.callers',
   },
+  pay: {
+    sign: (mchid: string) => `wxgate.pay.sign.${mchid}`,
+    keys: (mchid: string) => `wxgate.pay.keys.${mchid}`,
+    jsapi: (mchid: string) => `wxgate.pay.jsapi.${mchid}`,
+    signPattern: 'wxgate.pay.sign.*',
+    keysPattern: 'wxgate.pay.keys.*',
+    jsapiPattern: 'wxgate.pay.jsapi.*',
+  },
   events: {
     all: 'wxgate.events.>',
     wechat: (componentAppid: string, infoType: string) => `wxgate.events.wechat.${componentAppid}.${infoType}`,
@@ -92,6 +108,9 @@ export const Subjects = {
     tokenRefreshedAll: 'wxgate.events.token.refreshed.>',
     policyChanged: (envId: string) => `wxgate.events.policy.changed.${envId}`,
     policyChangedAll: 'wxgate.events.policy.changed.>',
+    /** A verified, decrypted WeChat Pay notification; `eventType` like `TRANSACTION.SUCCESS` spans two tokens. */
+    pay: (mchid: string, eventType: string) => `wxgate.events.pay.${mchid}.${eventType}`,
+    payAll: 'wxgate.events.pay.>',
   },
 } as const;
 
@@ -99,4 +118,9 @@ export const Subjects = {
 export function credentialFromSubject(subject: string): { kind: string; appid: string } {
   const parts = subject.split('.');
   return { kind: parts[parts.length - 2] ?? '', appid: parts[parts.length - 1] ?? '' };
+}
+
+/** The merchant id, the last token of `wxgate.pay.<op>.<mchid>`. */
+export function mchidFromSubject(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
 }

@@ -7,8 +7,10 @@ import { resolveSecrets } from '../secrets.js';
 export const kindArgument = () => new Argument('<kind>', 'credential kind').choices(CREDENTIAL_KINDS);
 
 export async function listCredentials(cli: CliContext, kind?: CredentialKind): Promise<CredentialListItem[]> {
-  const all = await cli.session().request<CredentialListItem[]>(Subjects.admin.credentialsList, {});
-  return kind ? all.filter((c) => c.kind === kind) : all;
+  const all = await cli.session().request<{ kind: string }[]>(Subjects.admin.credentialsList, {});
+  // Merchants are listed too (kind "merchant", no appid): `wxgate merchant list` shows them.
+  const tokens = all.filter((c): c is CredentialListItem => c.kind !== 'merchant');
+  return kind ? tokens.filter((c) => c.kind === kind) : tokens;
 }
 
 export function credentialsTable(items: CredentialListItem[], now = Date.now()): string {

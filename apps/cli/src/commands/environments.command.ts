@@ -3,6 +3,7 @@ import {
   Subjects,
   type AllowlistReply,
   type CredentialListItem,
+  type PayPolicyDecision,
   type EnvDetail,
   type EnvListReply,
   type OkReply,
@@ -18,7 +19,7 @@ type OwnerKind = 'component' | 'app';
 /** Without `--kind`, the owner's kind is what the token-refresher knows it as. */
 async function ownerKind(cli: CliContext, ownerAppid: string): Promise<OwnerKind> {
   const known = await cli.session().request<CredentialListItem[]>(Subjects.admin.credentialsList, {});
-  const kinds = new Set(known.filter((c) => c.appid === ownerAppid && c.kind !== 'authorizer').map((c) => c.kind as OwnerKind));
+  const kinds = new Set(known.filter((c) => c.appid === ownerAppid && (c.kind as string) !== 'merchant' && c.kind !== 'authorizer').map((c) => c.kind as OwnerKind));
   if (kinds.size === 1) return [...kinds][0]!;
   throw usage(`${ownerAppid} is ${kinds.size ? 'both a component and an app' : 'not a known component or app'}: say --kind component or --kind app`);
 }
@@ -120,7 +121,14 @@ export function registerEnvironmentCommands(program: Command, cli: CliContext): 
     .command('check <envId> <path>')
     .description('ask the policy whether a call would be relayed, and with which token (exit 1 when refused)')
     .option('--from-appid <appid>', 'the from_appid the caller would send')
-    .action(async (envId: string, path: string, opts: { fromAppid?: string }) => {
+    .option('--pay', 'a WeChat Pay call: answer which merchant would sign it')
+    .option('--from-mchid <mchid>', 'the from_mchid the caller would send (with --pay)')
+    .action(async (envId: string, path: string, opts: { fromAppid?: string; pay?: boolean; fromMchid?: string }) => {
+      if (opts.pay) {
+        const pay = await cli.session().request<PayPolicyDecision>(Subjects.policy.check, { envId, path, api: 'pay', ...(opts.fromMchid ? { fromMchid: opts.fromMchid } : {}) });
+        if (!pay.allowed) throw new CliExit(ExitCode.REFUSED, `refused: ${pay.reason} (errcode ${pay.errcode}): ${pay.message}`, pay);
+        return cli.print(`allowed: signed as merchant ${pay.credential.mchid}`, pay);
+      }
       const decision = await cli.session().request<PolicyDecision>(Subjects.policy.check, { envId, path, ...(opts.fromAppid ? { fromAppid: opts.fromAppid } : {}) });
       if (!decision.allowed) {
         throw new CliExit(ExitCode.REFUSED, `refused: ${decision.reason} (errcode ${decision.errcode}): ${decision.message}`, decision);

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { generate } from 'selfsigned';
+import { WECHATPAY_API_HOSTS } from '@wxgate/wechatpay';
 import { WECHAT_API_HOSTS } from '../ingress/wechat-hosts.js';
 
 export interface ServerCertificate {
@@ -24,7 +25,7 @@ const SERVER_LIFETIME_MS = 825 * DAY_MS;
 /** A server certificate this close to its end is reissued from the same CA at start. */
 const RENEW_BEFORE_MS = 30 * DAY_MS;
 
-const SERVER_NAMES = [...WECHAT_API_HOSTS, 'localhost'];
+const SERVER_NAMES = [...WECHAT_API_HOSTS, ...WECHATPAY_API_HOSTS, 'localhost'];
 const SERVER_IPS = ['127.0.0.1'];
 
 /**
@@ -91,7 +92,10 @@ function stillGood(certPem: string, caPem: string): boolean {
   try {
     const cert = new X509Certificate(certPem);
     const ca = new X509Certificate(caPem);
-    return cert.checkIssued(ca) && cert.verify(ca.publicKey) && Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_MS;
+    // A certificate from before a host was added (the WeChat Pay hosts) is re-issued.
+    const names = new Set((cert.subjectAltName ?? '').split(', '));
+    const coversAll = SERVER_NAMES.every((name) => names.has(`DNS:${name}`));
+    return coversAll && cert.checkIssued(ca) && cert.verify(ca.publicKey) && Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_MS;
   } catch {
     return false;
   }

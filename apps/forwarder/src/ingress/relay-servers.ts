@@ -14,7 +14,7 @@ import { answerAndClose, rawErrorResponse } from '../relay/relay-error.js';
 import { RelayPipeline } from '../relay/relay.pipeline.js';
 import { newSeqid } from '../relay/seqid.js';
 import { parseFailure } from './parse-failure.js';
-import { isWechatApiHost } from './wechat-hosts.js';
+import { isRelayHost } from './wechat-hosts.js';
 
 /** SIGTERM budget is 10 s overall; in-flight calls get most of it. */
 const DRAIN_MS = 7_000;
@@ -119,7 +119,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     const port = colon === -1 ? '' : authority.slice(colon + 1);
     // 443: wxgate's own TLS inside; 80: plain HTTP inside (what proxy agents send for http:// targets).
     const inside = port === '443' ? this.https : port === '80' ? this.http : undefined;
-    if (!isWechatApiHost(host) || !inside) {
+    if (!isRelayHost(host) || !inside) {
       this.refused(seqid, 'CONNECT', authority.slice(0, 255), 403, Reason.HOST_NOT_ALLOWED);
       answerAndClose(socket, rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443 or 80, not ${JSON.stringify(authority.slice(0, 255))}`));
       return;

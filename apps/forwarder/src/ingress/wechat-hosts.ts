@@ -1,3 +1,5 @@
+import { isWechatPayHost } from '@wxgate/wechatpay';
+
 /** SPEC §5: the WeChat API hosts a caller may name (absolute-form, CONNECT, by name). */
 export const WECHAT_API_HOSTS: readonly string[] = [
   'api.weixin.qq.com',
@@ -11,4 +13,9 @@ const HOSTS: ReadonlySet<string> = new Set(WECHAT_API_HOSTS);
 
 export function isWechatApiHost(host: string): boolean {
   return HOSTS.has(host.toLowerCase());
+}
+
+/** A host the relay answers for: WeChat's API hosts and WeChat Pay's (see docs/wechat-pay.md). */
+export function isRelayHost(host: string): boolean {
+  return isWechatApiHost(host) || isWechatPayHost(host);
 }

@@ -8,6 +8,7 @@ import { CallerGate } from '../callers/caller-gate.js';
 import type { ForwarderConfig } from '../config.js';
 import { PolicyDecisions } from '../decisions/policy-decisions.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { PayRelay } from '../pay/pay-relay.js';
 import { TokenEndpoints } from '../token-endpoints/token-endpoints.js';
 import { TokenCache, type CachedToken } from '../tokens/token-cache.js';
 import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer, type ExchangeSink, type UpstreamAnswer, type UpstreamExchange } from '../upstream/upstream-exchange.js';
@@ -54,6 +55,7 @@ export class RelayPipeline {
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
     private readonly callers: CallerGate,
+    private readonly pay: PayRelay,
     private readonly tokenEndpoints: TokenEndpoints,
   ) {
     this.maxBody = config.MAX_BODY_BYTES;
@@ -107,6 +109,12 @@ export class RelayPipeline {
     if (isTargetProblem(target)) return this.reject(res, call, target.reason, target.message);
     const { path, rawQuery } = target;
     call.path = path;
+    // Who is calling, when the environment lists callers: before anything acts for it — WeChat Pay
+    // and token endpoints included (docs/callers.md).
+    let refused = this.callers.admit(req, call);
+    if (refused instanceof Promise) refused = await refused;
+    if (refused) return this.reject(res, call, refused.reason, refused.message, undefined, refused);
+    if (this.pay.isPayCall(req, target)) return this.pay.relay(req, res, call, target);
     let facts;
     try {
       facts = readQuery(rawQuery);
@@ -115,11 +123,6 @@ export class RelayPipeline {
       throw err;
     }
     call.fromAppid = facts.fromAppid;
-    // Who is calling, when the environment lists callers: before anything acts for it, token
-    // endpoints included (docs/callers.md).
-    let refused = this.callers.admit(req, call);
-    if (refused instanceof Promise) refused = await refused;
-    if (refused) return this.reject(res, call, refused.reason, refused.message, undefined, refused);
     // Step 4: token-minting paths are never relayed; SDKs get wxgate's own tokens from them.
     if (isReservedPath(path)) return this.tokenEndpoints.answer(req, res, call, path, rawQuery);
     const query = facts.hasFromAppid ? withoutFromAppid(rawQuery) : rawQuery;

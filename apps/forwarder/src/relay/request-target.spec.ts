@@ -7,9 +7,10 @@ describe('parseTarget', () => {
   });
 
   it('accepts absolute-form targets on WeChat API hosts at the default port', () => {
-    expect(parseTarget('http://api.weixin.qq.com/wxa/commit?x=1')).toEqual({ path: '/wxa/commit', rawQuery: 'x=1' });
-    expect(parseTarget('http://HK.api.weixin.qq.com:80/wxa/commit')).toEqual({ path: '/wxa/commit', rawQuery: '' });
-    expect(parseTarget('https://api2.weixin.qq.com:443/wxa/commit')).toEqual({ path: '/wxa/commit', rawQuery: '' });
+    expect(parseTarget('http://api.weixin.qq.com/wxa/commit?x=1')).toEqual({ path: '/wxa/commit', rawQuery: 'x=1', host: 'api.weixin.qq.com' });
+    expect(parseTarget('http://HK.api.weixin.qq.com:80/wxa/commit')).toEqual({ path: '/wxa/commit', rawQuery: '', host: 'hk.api.weixin.qq.com' });
+    expect(parseTarget('https://api2.weixin.qq.com:443/wxa/commit')).toEqual({ path: '/wxa/commit', rawQuery: '', host: 'api2.weixin.qq.com' });
+    expect(parseTarget('https://api.mch.weixin.qq.com/v3/certificates')).toEqual({ path: '/v3/certificates', rawQuery: '', host: 'api.mch.weixin.qq.com' });
   });
 
   it.each(['http://example.com/wxa/commit', 'http://api.weixin.qq.com:8080/wxa/commit', 'http://a@api.weixin.qq.com/x', 'ftp://api.weixin.qq.com/x', 'http://api.weixin.qq.com.example.com/x', 'http://[::1]/x'])(

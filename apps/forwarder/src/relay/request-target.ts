@@ -1,10 +1,12 @@
 import { relayPathProblem, Reason } from '@wxgate/contracts';
-import { isWechatApiHost } from '../ingress/wechat-hosts.js';
+import { isRelayHost } from '../ingress/wechat-hosts.js';
 
 /** A request target split into its raw path and raw query, nothing decoded or normalised. */
 export interface RelayTarget {
   path: string;
   rawQuery: string;
+  /** The host of an absolute-form target, lower-case. */
+  host?: string;
 }
 
 export interface TargetProblem {
@@ -23,6 +25,7 @@ const DEFAULT_PORT: Readonly<Record<string, string>> = { http: '80', https: '443
  */
 export function parseTarget(target: string): RelayTarget | TargetProblem {
   let rest = target;
+  let host: string | undefined;
   if (target.charCodeAt(0) !== 0x2f /* / */) {
     const scheme = ABSOLUTE_FORM.exec(target);
     if (scheme) {
@@ -35,6 +38,8 @@ export function parseTarget(target: string): RelayTarget | TargetProblem {
       }
       const hostProblem = authorityProblem(scheme[1]!.toLowerCase(), target.slice(afterScheme, end));
       if (hostProblem) return { reason: Reason.HOST_NOT_ALLOWED, message: hostProblem };
+      const authority = target.slice(afterScheme, end);
+      host = authority.replace(/:\d*$/, '').toLowerCase();
       rest = target.slice(end);
     }
   }
@@ -45,7 +50,7 @@ export function parseTarget(target: string): RelayTarget | TargetProblem {
   const rawQuery = q === -1 ? '' : rest.slice(q + 1);
   // A fragment is never meant for a server, and a token appended after it would not reach WeChat.
   if (rawQuery.includes('#')) return { reason: Reason.BAD_QUERY, message: 'the target carries a #fragment; send the query without it' };
-  return { path, rawQuery };
+  return { path, rawQuery, ...(host ? { host } : {}) };
 }
 
 function authorityProblem(scheme: string, authority: string): string | undefined {
@@ -55,7 +60,7 @@ function authorityProblem(scheme: string, authority: string): string | undefined
   const colon = authority.lastIndexOf(':');
   const host = colon === -1 ? authority : authority.slice(0, colon);
   const port = colon === -1 ? '' : authority.slice(colon + 1);
-  if (!isWechatApiHost(host)) return `${JSON.stringify(host.slice(0, 255))} is not a WeChat API host`;
+  if (!isRelayHost(host)) return `${JSON.stringify(host.slice(0, 255))} is not a WeChat API host`;
   if (port !== '' && port !== defaultPort) return `port ${JSON.stringify(port.slice(0, 16))} is not relayed`;
   return undefined;
 }

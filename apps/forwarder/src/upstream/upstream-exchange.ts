@@ -11,6 +11,8 @@ export interface ExchangeSink {
   maxBody: number;
   /** Called when a streamed answer is cut for growing past `maxBody`. */
   onCut?: () => void;
+  /** Read every answer whole, up to `maxBody` (WeChat Pay: its signature is checked before relaying). */
+  bufferAll?: boolean;
 }
 
 /** A small JSON answer read whole (so step 10 can see its errcode), not yet sent to the caller. */
@@ -132,7 +134,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.abort(new ResponseTooLargeError(this.declaredLength, this.sink.maxBody));
       return false;
     }
-    if (json && (this.declaredLength === undefined || this.declaredLength <= INSPECT_LIMIT)) {
+    if (this.sink.bufferAll || (json && (this.declaredLength === undefined || this.declaredLength <= INSPECT_LIMIT))) {
       this.mode = 'buffering';
       return true;
     }
@@ -145,6 +147,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.chunks.push(chunk);
       this.size += chunk.length;
       if (this.size <= INSPECT_LIMIT) return true;
+      if (this.sink.bufferAll) {
+        if (this.size <= this.sink.maxBody) return true;
+        this.abort(new ResponseTooLargeError(this.size, this.sink.maxBody));
+        return false;
+      }
       return this.startStreaming() && (!this.sink.res.writableNeedDrain || this.waitForDrain());
     }
     if (this.mode !== 'streaming' || this.sink.res.destroyed) return false;

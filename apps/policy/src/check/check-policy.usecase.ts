@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { PolicyCheckRequest, PolicyDecision } from '@wxgate/contracts';
+import type { PayPolicyDecision, PolicyCheckRequest, PolicyDecision } from '@wxgate/contracts';
 import { Metrics } from '@wxgate/platform';
 import { Counter } from 'prom-client';
 import { PolicyModel } from '../model/policy-model.js';
-import { decidePolicy } from './decide-policy.js';
+import { decidePayPolicy, decidePolicy } from './decide-policy.js';
 
 /** Decides a relayed call from memory only: no database, no I/O (the hot path). */
 @Injectable()
@@ -23,8 +23,8 @@ export class CheckPolicy {
     });
   }
 
-  execute(request: PolicyCheckRequest): PolicyDecision {
-    const decision = decidePolicy(this.model, request);
+  execute(request: PolicyCheckRequest): PolicyDecision | PayPolicyDecision {
+    const decision = request.api === 'pay' ? decidePayPolicy(this.model, request) : decidePolicy(this.model, request);
     this.count(decision.allowed ? '' : decision.reason);
     return decision;
   }

@@ -1,5 +1,5 @@
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { PolicyCheckRequest, Subjects, type PolicyDecision } from '@wxgate/contracts';
+import { PolicyCheckRequest, Subjects, type PayPolicyDecision, type PolicyDecision } from '@wxgate/contracts';
 import { NatsController, ZodPayload } from '@wxgate/nats';
 import { CheckPolicy } from './check-policy.usecase.js';
 
@@ -9,7 +9,7 @@ export class CheckController {
   constructor(private readonly checkPolicy: CheckPolicy) {}
 
   @MessagePattern(Subjects.policy.check)
-  check(@Payload(new ZodPayload(PolicyCheckRequest)) body: PolicyCheckRequest): PolicyDecision {
+  check(@Payload(new ZodPayload(PolicyCheckRequest)) body: PolicyCheckRequest): PolicyDecision | PayPolicyDecision {
     return this.checkPolicy.execute(body);
   }
 }

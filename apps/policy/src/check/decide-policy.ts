@@ -1,4 +1,4 @@
-import { Reason, REASON_ERRCODE, type PolicyDecision, type PolicyDeny } from '@wxgate/contracts';
+import { allowlistEntryMatches, Reason, REASON_ERRCODE, type PayPolicyDecision, type PolicyDecision, type PolicyDeny } from '@wxgate/contracts';
 import { componentTokenParam, isComponentApiPath } from '@wxgate/wechat';
 import type { PolicyView } from '../model/policy-model.js';
 
@@ -45,4 +45,37 @@ export function decidePolicy(view: PolicyView, { envId, path, fromAppid }: Check
     return deny(Reason.AUTHORIZER_NOT_AUTHORIZED, `${fromAppid} is not on the share list of environment ${envId}`);
   }
   return { allowed: true, credential: { kind: 'authorizer', appid: fromAppid }, tokenParam: 'access_token' };
+}
+
+export interface PayCheckInput {
+  envId: string;
+  path: string;
+  fromMchid?: string;
+}
+
+function payPathAllowed(paths: ReadonlySet<string>, path: string): boolean {
+  if (paths.has(path)) return true;
+  for (const entry of paths) if (allowlistEntryMatches(entry, path)) return true;
+  return false;
+}
+
+/**
+ * `policy.check` with `api: "pay"`: the environment must exist and allow the path (exactly, or by
+ * a `{name}` template); then the merchant is the named bound one, or the only bound one.
+ */
+export function decidePayPolicy(view: PolicyView, { envId, path, fromMchid }: PayCheckInput): PayPolicyDecision {
+  const env = view.env(envId);
+  if (!env) return deny(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+  if (!payPathAllowed(env.paths, path)) return deny(Reason.PATH_NOT_ALLOWED, `${path} is not on the allowlist of environment ${envId}`);
+  const bound = env.merchants ?? new Set<string>();
+  if (fromMchid !== undefined) {
+    return bound.has(fromMchid)
+      ? { allowed: true, credential: { kind: 'merchant', mchid: fromMchid } }
+      : deny(Reason.MERCHANT_NOT_BOUND, `merchant ${fromMchid} is not bound to environment ${envId}`);
+  }
+  if (bound.size === 1) return { allowed: true, credential: { kind: 'merchant', mchid: [...bound][0]! } };
+  return deny(
+    Reason.MERCHANT_NOT_BOUND,
+    bound.size === 0 ? `no merchant is bound to environment ${envId}` : `several merchants are bound to environment ${envId}: name one with from_mchid`,
+  );
 }

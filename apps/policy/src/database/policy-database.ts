@@ -3,8 +3,10 @@ import { AuthorizationEntity } from '../authorizations/authorization.entity.js';
 import { CallerEntity } from '../callers/caller.entity.js';
 import { EnvironmentEntity } from '../environments/environment.entity.js';
 import { ShareEntity } from '../sharing/share.entity.js';
+import { MerchantBindingEntity } from '../merchants/merchant-binding.entity.js';
 import { InitialPolicy1732100000000 } from './1732100000000-initial-policy.migration.js';
 import { PolicyCallers1764700000000 } from './1764700000000-policy-callers.migration.js';
+import { MerchantBindings1796299500000 } from './1796299500000-merchant-bindings.migration.js';
 
-export const POLICY_ENTITIES = [EnvironmentEntity, AllowlistPathEntity, ShareEntity, AuthorizationEntity, CallerEntity];
-export const POLICY_MIGRATIONS = [InitialPolicy1732100000000, PolicyCallers1764700000000];
+export const POLICY_ENTITIES = [EnvironmentEntity, AllowlistPathEntity, ShareEntity, AuthorizationEntity, CallerEntity, MerchantBindingEntity];
+export const POLICY_MIGRATIONS = [InitialPolicy1732100000000, PolicyCallers1764700000000, MerchantBindings1796299500000];

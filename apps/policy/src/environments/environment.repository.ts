@@ -4,6 +4,7 @@ import type { EnvSummary } from '@wxgate/contracts';
 import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
 import { CallerEntity } from '../callers/caller.entity.js';
 import { rowLock } from '../database/row-lock.js';
+import { MerchantBindingEntity } from '../merchants/merchant-binding.entity.js';
 import { ShareEntity } from '../sharing/share.entity.js';
 import { EnvironmentEntity } from './environment.entity.js';
 
@@ -26,13 +27,14 @@ export class EnvironmentRepository {
     return rows.map(({ envId, ownerAppid, ownerKind }) => ({ envId, ownerAppid, ownerKind }));
   }
 
-  /** Deletes the environment with its allowlist, shares and callers; `false` when there was none. */
+  /** Deletes the environment with its allowlist, shares, callers and merchant bindings; `false` when there was none. */
   delete(envId: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const result = await manager.delete(EnvironmentEntity, { envId });
       await manager.delete(AllowlistPathEntity, { envId });
       await manager.delete(ShareEntity, { envId });
       await manager.delete(CallerEntity, { envId });
+      await manager.delete(MerchantBindingEntity, { envId });
       return (result.affected ?? 0) > 0;
     });
   }

@@ -13,6 +13,14 @@ export class GetEnvironment {
   async execute(envId: string): Promise<EnvDetail> {
     const env = await this.loader.loadEnv(envId);
     if (!env) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
-    return { envId: env.envId, ownerAppid: env.ownerAppid, ownerKind: env.ownerKind, paths: [...env.paths].sort(), appids: [...env.shares].sort() };
+    const mchids = [...(env.merchants ?? [])].sort();
+    return {
+      envId: env.envId,
+      ownerAppid: env.ownerAppid,
+      ownerKind: env.ownerKind,
+      paths: [...env.paths].sort(),
+      appids: [...env.shares].sort(),
+      ...(mchids.length > 0 ? { mchids } : {}),
+    };
   }
 }

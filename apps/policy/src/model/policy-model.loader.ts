@@ -3,6 +3,7 @@ import { DataSource, In } from 'typeorm';
 import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
 import { AuthorizationEntity } from '../authorizations/authorization.entity.js';
 import { EnvironmentEntity } from '../environments/environment.entity.js';
+import { MerchantBindingEntity } from '../merchants/merchant-binding.entity.js';
 import { ShareEntity } from '../sharing/share.entity.js';
 import type { EnvView } from './policy-model.js';
 
@@ -18,16 +19,18 @@ export class PolicyModelLoader {
   constructor(private readonly dataSource: DataSource) {}
 
   async loadAll(): Promise<PolicySnapshot> {
-    const [envs, paths, shares, authorizations] = await Promise.all([
+    const [envs, paths, shares, bindings, authorizations] = await Promise.all([
       this.dataSource.getRepository(EnvironmentEntity).find(),
       this.dataSource.getRepository(AllowlistPathEntity).find(),
       this.dataSource.getRepository(ShareEntity).find(),
+      this.dataSource.getRepository(MerchantBindingEntity).find(),
       this.dataSource.getRepository(AuthorizationEntity).find({ where: { status: 'authorized' } }),
     ]);
     const pathsOf = groupBy(paths, (row) => row.envId, (row) => row.path);
     const sharesOf = groupBy(shares, (row) => row.envId, (row) => row.appid);
+    const merchantsOf = groupBy(bindings, (row) => row.envId, (row) => row.mchid);
     return {
-      envs: envs.map((env) => toView(env, pathsOf.get(env.envId) ?? [], sharesOf.get(env.envId) ?? [])),
+      envs: envs.map((env) => toView(env, pathsOf.get(env.envId) ?? [], sharesOf.get(env.envId) ?? [], merchantsOf.get(env.envId) ?? [])),
       authorizers: groupBy(authorizations, (row) => row.componentAppid, (row) => row.authorizerAppid),
     };
   }
@@ -39,14 +42,18 @@ export class PolicyModelLoader {
   /** The named environments that exist. */
   async loadEnvs(envIds: string[]): Promise<Map<string, EnvView>> {
     const where = { envId: In(envIds) };
-    const [envs, paths, shares] = await Promise.all([
+    const [envs, paths, shares, bindings] = await Promise.all([
       this.dataSource.getRepository(EnvironmentEntity).findBy(where),
       this.dataSource.getRepository(AllowlistPathEntity).findBy(where),
       this.dataSource.getRepository(ShareEntity).findBy(where),
+      this.dataSource.getRepository(MerchantBindingEntity).findBy(where),
     ]);
     const pathsOf = groupBy(paths, (row) => row.envId, (row) => row.path);
     const sharesOf = groupBy(shares, (row) => row.envId, (row) => row.appid);
-    return new Map(envs.map((env) => [env.envId, toView(env, pathsOf.get(env.envId) ?? [], sharesOf.get(env.envId) ?? [])]));
+    const merchantsOf = groupBy(bindings, (row) => row.envId, (row) => row.mchid);
+    return new Map(
+      envs.map((env) => [env.envId, toView(env, pathsOf.get(env.envId) ?? [], sharesOf.get(env.envId) ?? [], merchantsOf.get(env.envId) ?? [])]),
+    );
   }
 
   /** Environments whose decisions depend on `componentAppid`'s authorizers. */
@@ -61,8 +68,8 @@ export class PolicyModelLoader {
   }
 }
 
-function toView(env: EnvironmentEntity, paths: string[], shares: string[]): EnvView {
-  return { envId: env.envId, ownerAppid: env.ownerAppid, ownerKind: env.ownerKind, paths: new Set(paths), shares: new Set(shares) };
+function toView(env: EnvironmentEntity, paths: string[], shares: string[], merchants: string[]): EnvView {
+  return { envId: env.envId, ownerAppid: env.ownerAppid, ownerKind: env.ownerKind, paths: new Set(paths), shares: new Set(shares), merchants: new Set(merchants) };
 }
 
 function groupBy<T>(rows: T[], key: (row: T) => string, value: (row: T) => string): Map<string, string[]> {

@@ -12,6 +12,8 @@ export interface EnvView {
   readonly ownerKind: OwnerKind;
   readonly paths: ReadonlySet<string>;
   readonly shares: ReadonlySet<string>;
+  /** WeChat Pay merchants the environment may use. */
+  readonly merchants?: ReadonlySet<string>;
 }
 
 /** What the rule function may ask. */

@@ -17,6 +17,8 @@ export interface CallbackModuleOptions {
   keyStore: Provider;
   /** Listen address; all interfaces when unset. */
   host?: string;
+  /** Provides CALLBACK_ROUTES: more routes on the same port (WeChat Pay notifications). */
+  routes?: Provider;
   /** Epoch ms; tests only. */
   now?: () => number;
 }
@@ -36,6 +38,7 @@ export class CallbackModule {
       providers: [
         { provide: CALLBACK_OPTIONS, useValue: serverOptions },
         options.keyStore,
+        ...(options.routes ? [options.routes] : []),
         {
           provide: ReceiveCallback,
           inject: [CALLBACK_KEYS, EventPublisher],

@@ -4,12 +4,14 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Metrics } from '@wxgate/platform';
 import { Counter, Histogram } from 'prom-client';
+import { CALLBACK_ROUTES, type CallbackRoute } from './callback-routes.js';
 import { MAX_CALLBACK_BODY_BYTES, ReceiveCallback, type CallbackResult } from './receive-callback.js';
 
 export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
@@ -24,7 +26,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** How long shutdown waits for in-flight pushes before cutting connections. */
 const DRAIN_MS = 2_000;
 
-class BodyTooLarge extends Error {}
+export class BodyTooLarge extends Error {}
 
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
 
@@ -41,10 +43,10 @@ export function splitTarget(target: string): { path: string; query: string } {
   const path = q === -1 ? withoutFragment : withoutFragment.slice(0, q);
   return { path: path === '' ? '/' : path, query: q === -1 ? '' : withoutFragment.slice(q + 1) };
 }
-class ClientGone extends Error {}
+export class ClientGone extends Error {}
 
 /** Reads the body up to `max` bytes and stops reading there. */
-function readCapped(req: IncomingMessage, max: number): Promise<Buffer> {
+export function readCapped(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -83,6 +85,7 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
     @Inject(CALLBACK_OPTIONS) private readonly options: CallbackOptions,
     @Inject(ReceiveCallback) private readonly receive: ReceiveCallback,
     @Inject(Metrics) metrics: Metrics,
+    @Optional() @Inject(CALLBACK_ROUTES) private readonly routes: CallbackRoute[] = [],
   ) {
     this.requests = new Counter({
       name: 'wxgate_callback_requests_total',
@@ -156,6 +159,8 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
       this.duration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     };
     const target = splitTarget(req.url ?? '/');
+    const route = this.routes.find((r) => target.path.startsWith(r.prefix));
+    if (route) return route.handle(req, res);
     if (target.path !== CALLBACK_PATH) {
       this.reply(res, 404, 'not found');
       return done('not_found');

@@ -10,6 +10,7 @@ import {
   Subjects,
   type AuthorizerSyncReply,
   type CredentialListItem,
+  type MerchantListItem,
   type OkReply,
 } from '@wxgate/contracts';
 import { NatsController, ZodPayload } from '@wxgate/nats';
@@ -56,7 +57,7 @@ export class CredentialsController {
   }
 
   @MessagePattern(Subjects.admin.credentialsList)
-  list(@Payload(new ZodPayload(EmptyRequest)) _body: object): Promise<CredentialListItem[]> {
+  list(@Payload(new ZodPayload(EmptyRequest)) _body: object): Promise<(CredentialListItem | MerchantListItem)[]> {
     return this.listCredentials.run();
   }
 

@@ -34,7 +34,7 @@ describe('credentials admin', () => {
   });
 
   it('lists every credential with its status and no secret', async () => {
-    const list = new ListCredentials(kit.credentials, kit.tokens, kit.asClock);
+    const list = new ListCredentials(kit.credentials, kit.tokens, kit.asClock, kit.merchants);
     await kit.credentials.putComponent({ appid: 'wxnoticket00000001', secret: 'secret-x', verifyToken: 'v', aesKey: KEY_1 }, kit.clock.now());
     await seedCredentials(kit);
     await kit.keeper.current('component', COMPONENT);

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { CredentialKind, CredentialListItem, CredentialStatus } from '@wxgate/contracts';
+import type { CredentialKind, CredentialListItem, CredentialStatus, MerchantListItem } from '@wxgate/contracts';
 import { Clock } from '../adapters/clock.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
+import { MerchantRepository } from '../persistence/merchant.repository.js';
 import { TokenStateRepository, type TokenSchedule } from '../persistence/token-state.repository.js';
 
 /** `credentials.list`: every credential with its token's expiry and a status; no secret. */
@@ -11,9 +12,10 @@ export class ListCredentials {
     private readonly credentials: CredentialRepository,
     private readonly tokens: TokenStateRepository,
     private readonly clock: Clock,
+    private readonly merchants: MerchantRepository,
   ) {}
 
-  async run(): Promise<CredentialListItem[]> {
+  async run(): Promise<(CredentialListItem | MerchantListItem)[]> {
     const now = this.clock.now();
     const states = new Map((await this.tokens.schedules()).map((s) => [`${s.kind}.${s.appid}`, s]));
     const item = (kind: CredentialKind, appid: string, extra: Partial<CredentialListItem> & { blocked?: CredentialStatus }): CredentialListItem => {
@@ -35,7 +37,13 @@ export class ListCredentials {
       items.push(item('authorizer', a.appid, { componentAppid: a.componentAppid, blocked: a.status === 'unauthorized' ? 'unauthorized' : undefined }));
     }
     for (const appid of await this.credentials.appIds()) items.push(item('app', appid, {}));
-    return items;
+    const merchants: MerchantListItem[] = (await this.merchants.summaries()).map((m) => ({
+      kind: 'merchant',
+      mchid: m.mchid,
+      status: m.certificateFailures > 0 ? 'refresh_failing' : m.certificateMode && !m.hasCertificates ? 'no_certificates' : 'ok',
+      mode: m.certificateMode ? 'certificate' : 'public_key',
+    }));
+    return [...items, ...merchants];
   }
 }
 

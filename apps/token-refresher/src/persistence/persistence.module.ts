@@ -6,6 +6,7 @@ import { loadMasterKey } from '../secrets/master-key.js';
 import { verifyMasterKey } from '../secrets/master-key-check.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { CredentialRepository } from './credential.repository.js';
+import { MerchantRepository } from './merchant.repository.js';
 import { TokenStateRepository } from './token-state.repository.js';
 
 /**
@@ -26,7 +27,8 @@ import { TokenStateRepository } from './token-state.repository.js';
     },
     CredentialRepository,
     TokenStateRepository,
+    MerchantRepository,
   ],
-  exports: [SecretBox, CredentialRepository, TokenStateRepository],
+  exports: [SecretBox, CredentialRepository, TokenStateRepository, MerchantRepository],
 })
 export class PersistenceModule {}

@@ -17,6 +17,7 @@ import { CredentialRepository } from '../persistence/credential.repository.js';
 import { REFRESHER_ENTITIES, REFRESHER_MIGRATIONS } from '../persistence/persistence.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { SecretBox } from '../secrets/secret-box.js';
+import { MerchantRepository } from '../persistence/merchant.repository.js';
 import { MintToken } from '../tokens/mint-token.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
 
@@ -145,6 +146,7 @@ export function refresherKit(dataSource: DataSource, options: { holder?: string;
   const box = new SecretBox(options.key ?? SHARED_KEY);
   const credentials = new CredentialRepository(dataSource, box);
   const tokens = new TokenStateRepository(dataSource, box);
+  const merchants = new MerchantRepository(dataSource, box);
   const wechat = new FakeWechat(clock);
   const events = new FakeEvents();
   const config = testConfig(options.config);
@@ -152,7 +154,7 @@ export function refresherKit(dataSource: DataSource, options: { holder?: string;
   const asClock = clock as unknown as Clock;
   const mint = new MintToken(credentials, gateway, asClock);
   const keeper = new TokenKeeper(tokens, credentials, mint, events as unknown as RefresherEvents, noMetrics, asClock, options.holder ?? 'holder-1', config);
-  return { clock, asClock, box, credentials, tokens, wechat, gateway, events, asEvents: events as unknown as RefresherEvents, config, mint, keeper };
+  return { clock, asClock, box, credentials, tokens, merchants, wechat, gateway, events, asEvents: events as unknown as RefresherEvents, config, mint, keeper };
 }
 
 const SHARED_KEY = randomBytes(32);

@@ -3,6 +3,8 @@ import { readBody, type RequestContext } from '../http/request-context.js';
 import { SimulationError } from '../authorizations/authorization-simulator.js';
 import { faultSchema } from '../faults/fault-store.js';
 import { knobsPatchSchema } from '../knobs.js';
+import { PayFailure } from '../pay/pay-failure.js';
+import { payFaultSchema, payMerchantSchema, payProbeSchema, payRetireSchema, payRotateSchema, payTransactionSchema } from '../pay/pay-schemas.js';
 import type { SandboxState } from '../sandbox-state.js';
 import type { TokenChannel } from '../tokens/token-store.js';
 import {
@@ -104,6 +106,33 @@ export function adminApi(state: SandboxState): (ctx: RequestContext) => Promise<
       state.tokens.supersede(resolveToken(await parseBody(ctx, tokenTargetSchema)));
       return { ok: true };
     },
+    'POST pay/merchants': async (ctx) => state.pay.registerMerchant(await parseBody(ctx, payMerchantSchema)),
+    'POST pay/transactions/pay': async (ctx) => {
+      const { mchid, outTradeNo, openid } = await parseBody(ctx, payTransactionSchema);
+      const { transactionId, notification } = state.pay.pay(mchid, outTradeNo, openid);
+      return { transactionId, notificationId: notification.id };
+    },
+    'GET pay/notifications': () => ({ notifications: state.pay.notifications.list() }),
+    'POST pay/notifications/probe': async (ctx) => {
+      const { mchid, url } = await parseBody(ctx, payProbeSchema);
+      const merchant = state.pay.store.merchants.get(mchid);
+      if (!merchant) throw new AdminError(404, `unknown merchant ${mchid}`);
+      return state.pay.notifications.probe(merchant, url);
+    },
+    'POST pay/certificates/rotate': async (ctx) => {
+      const { activate } = await parseBody(ctx, payRotateSchema);
+      return { serialNo: (await state.pay.keys.rotate(activate ?? false)).serialNo };
+    },
+    'POST pay/certificates/retire': async (ctx) => {
+      const { serialNo } = await parseBody(ctx, payRetireSchema);
+      if (!state.pay.keys.retire(serialNo)) throw new AdminError(409, `${serialNo} is unknown or the signing certificate`);
+      return { ok: true };
+    },
+    'POST pay/faults': async (ctx) => {
+      const { kind, count } = await parseBody(ctx, payFaultSchema);
+      state.pay.signer.setFault(kind, count);
+      return { ok: true };
+    },
     'GET calls': () => state.calls.snapshot(),
     'DELETE calls': () => {
       state.calls.clear();
@@ -121,6 +150,7 @@ export function adminApi(state: SandboxState): (ctx: RequestContext) => Promise<
     } catch (e) {
       if (e instanceof AdminError) send(ctx, e.status, { error: e.message });
       else if (e instanceof SimulationError) send(ctx, 409, { error: e.message });
+      else if (e instanceof PayFailure) send(ctx, e.status, { error: e.message, code: e.code });
       else send(ctx, 500, { error: (e as Error).message });
     }
   };

@@ -29,6 +29,7 @@ const NUMERIC_KNOBS = {
   SANDBOX_PUSH_RETRIES: 'pushRetries',
   SANDBOX_PUSH_RETRY_DELAY_MS: 'pushRetryDelayMs',
   SANDBOX_CALLBACK_TIMEOUT_MS: 'callbackTimeoutMs',
+  SANDBOX_PAY_NOTIFY_SCALE: 'payNotifyScale',
   SANDBOX_CALL_LOG_MAX: 'callLogMax',
 } as const satisfies Record<string, keyof KnobsPatch>;
 

@@ -1,0 +1,141 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isPayPath, Reason, REASON_HTTP_STATUS, WxgateError } from '@wxgate/contracts';
+import { APP_CONFIG } from '@wxgate/platform';
+import { isWechatPayHost, signatureHeadersFrom, verifyAnswerSignature, type KeyLookup } from '@wxgate/wechatpay';
+import type { CallRecord } from '../access-log/access-log.js';
+import type { ForwarderConfig } from '../config.js';
+import { peerAddress, upstreamRequestHeaders } from '../relay/relay-headers.js';
+import type { RelayTarget } from '../relay/request-target.js';
+import { prepareBody, RequestTooLargeError } from '../relay/request-body.js';
+import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer } from '../upstream/upstream-exchange.js';
+import { UpstreamUnreachableError, type UpstreamRequest } from '../upstream/upstream.client.js';
+import { PayControl } from './pay-control.js';
+import { PayUpstreamClient } from './pay-upstream.client.js';
+
+/** WeChat Pay bodies are small JSON; this much is read and signed. */
+export const MAX_PAY_BODY_BYTES = 1024 * 1024;
+
+/** wxgate's own errors on a WeChat Pay call, in WeChat Pay's shape `{"code","message"}`. */
+export function sendPayError(res: ServerResponse, call: CallRecord, reason: Reason, message: string): void {
+  call.reason = reason;
+  call.status = REASON_HTTP_STATUS[reason];
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ code: reason, message });
+  res.writeHead(call.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-openapi-seqid': call.seqid });
+  res.end(body);
+}
+
+/** `from_mchid` (removed from what is relayed); repeated → BAD_QUERY. */
+export function splitFromMchid(rawQuery: string): { fromMchid?: string; query: string } | 'repeated' {
+  if (!rawQuery.includes('from_mchid=')) return { query: rawQuery };
+  const kept: string[] = [];
+  let fromMchid: string | undefined;
+  for (const part of rawQuery.split('&')) {
+    if (part.startsWith('from_mchid=')) {
+      if (fromMchid !== undefined) return 'repeated';
+      fromMchid = decodeURIComponent(part.slice('from_mchid='.length));
+    } else kept.push(part);
+  }
+  return { fromMchid, query: kept.join('&') };
+}
+
+/**
+ * A WeChat Pay API v3 call (see docs/wechat-pay.md): policy with `from_mchid`, the body read,
+ * signed through the token-refresher, relayed byte for byte, and the answer relayed only after
+ * WeChat Pay's signature on it verifies with the merchant's keys.
+ */
+@Injectable()
+export class PayRelay {
+  private readonly logger = new Logger('PayRelay');
+  private readonly maxAnswer: number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: ForwarderConfig,
+    private readonly control: PayControl,
+    private readonly upstream: PayUpstreamClient,
+  ) {
+    this.maxAnswer = config.MAX_BODY_BYTES;
+  }
+
+  /** By host (absolute-form, CONNECT, by name) or, in base-URL form, by a `/v3/` path. */
+  isPayCall(req: IncomingMessage, target: RelayTarget): boolean {
+    if (target.host) return isWechatPayHost(target.host);
+    const host = (req.headers.host ?? '').replace(/:\d*$/, '');
+    return isWechatPayHost(host) || isPayPath(target.path);
+  }
+
+  async relay(req: IncomingMessage, res: ServerResponse, call: CallRecord, target: RelayTarget): Promise<void> {
+    try {
+      await this.#relay(req, res, call, target);
+    } catch (err) {
+      this.#failed(res, call, err);
+    }
+  }
+
+  async #relay(req: IncomingMessage, res: ServerResponse, call: CallRecord, { path, rawQuery }: RelayTarget): Promise<void> {
+    const split = splitFromMchid(rawQuery);
+    if (split === 'repeated') return sendPayError(res, call, Reason.BAD_QUERY, 'from_mchid is repeated');
+    const url = split.query === '' ? path : `${path}?${split.query}`;
+    const ownAuthorization = req.headers.authorization !== undefined;
+    let mchid: string | undefined;
+    if (!ownAuthorization) {
+      const decision = await this.control.decide(path, split.fromMchid);
+      if (!decision.allowed) return sendPayError(res, call, decision.reason, decision.message);
+      mchid = decision.credential.mchid;
+    }
+
+    let body: Buffer;
+    try {
+      const prepared = await prepareBody(req, MAX_PAY_BODY_BYTES);
+      if (prepared !== undefined && !Buffer.isBuffer(prepared)) throw new RequestTooLargeError(MAX_PAY_BODY_BYTES);
+      body = prepared ?? Buffer.alloc(0);
+    } catch (err) {
+      if (err instanceof RequestTooLargeError) return sendPayError(res, call, Reason.REQUEST_TOO_LARGE, `WeChat Pay request bodies are at most ${MAX_PAY_BODY_BYTES} bytes`);
+      res.destroy();
+      return;
+    }
+
+    const headers = upstreamRequestHeaders(req.rawHeaders, { host: '', peer: peerAddress(req.socket.remoteAddress), keepContentLength: false });
+    if (mchid) headers.push('authorization', await this.control.sign(mchid, call.method, url, body.toString('utf8')));
+    const request: UpstreamRequest = { method: call.method as 'GET' | 'POST', path: url, headers, body: body.length > 0 ? body : undefined };
+    const { answer, failover } = await this.upstream.send(request, { res, seqid: call.seqid, maxBody: this.maxAnswer, bufferAll: true }, {});
+    if (failover) call.failover = true;
+    if (answer.kind !== 'buffered') throw new Error('a WeChat Pay answer was streamed');
+    if (mchid && answer.statusCode >= 200 && answer.statusCode < 300 && !(await this.#verified(mchid, answer))) {
+      this.logger.warn(`seqid ${call.seqid}: WeChat Pay answer ${answer.statusCode} for merchant ${mchid} failed signature verification`);
+      return sendPayError(res, call, Reason.UPSTREAM_SIGNATURE_INVALID, 'the WeChat Pay answer is not signed by a WeChat Pay key of this merchant');
+    }
+    call.status = answer.statusCode;
+    if (res.destroyed) return;
+    res.writeHead(answer.statusCode, answer.headers);
+    res.end(answer.body);
+  }
+
+  async #verified(mchid: string, answer: BufferedAnswer): Promise<boolean> {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < answer.headers.length; i += 2) headers[answer.headers[i]!] = answer.headers[i + 1]!;
+    const signed = signatureHeadersFrom(headers);
+    const verify = (keys: KeyLookup) => verifyAnswerSignature(signed, answer.body, keys);
+    const first = verify(await this.control.keys(mchid));
+    if (first.ok) return true;
+    if (first.failure !== 'UNKNOWN_SERIAL') return false;
+    return verify(await this.control.keys(mchid, true)).ok;
+  }
+
+  #failed(res: ServerResponse, call: CallRecord, err: unknown): void {
+    if (err instanceof WxgateError) {
+      const reason = err.reason === Reason.CREDENTIAL_NOT_FOUND || err.reason === Reason.BAD_REQUEST ? Reason.TOKEN_UNAVAILABLE : err.reason;
+      return sendPayError(res, call, reason, err.message);
+    }
+    if (err instanceof UpstreamUnreachableError) return sendPayError(res, call, Reason.UPSTREAM_UNREACHABLE, err.message.replace('WeChat', 'WeChat Pay'));
+    if (err instanceof UpstreamTimeoutError) return sendPayError(res, call, Reason.UPSTREAM_TIMEOUT, 'WeChat Pay did not answer in time');
+    if (err instanceof ResponseTooLargeError) return sendPayError(res, call, Reason.RESPONSE_TOO_LARGE, err.message);
+    if (res.destroyed) return;
+    this.logger.error(`seqid ${call.seqid}: pay relay failed: ${err instanceof Error ? err.message : String(err)}`);
+    sendPayError(res, call, Reason.INTERNAL, 'internal error');
+  }
+}

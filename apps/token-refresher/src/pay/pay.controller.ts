@@ -1,0 +1,70 @@
+import { Ctx, MessagePattern, Payload, type NatsContext } from '@nestjs/microservices';
+import {
+  MCHID_PATTERN,
+  mchidFromSubject,
+  MerchantPutRequest,
+  MerchantRequest,
+  OK,
+  PayJsapiRequest,
+  PayKeysRequest,
+  PaySignRequest,
+  Reason,
+  Subjects,
+  WxgateError,
+  type JsapiPayReply,
+  type OkReply,
+  type PayKeysReply,
+  type PaySignReply,
+} from '@wxgate/contracts';
+import { NatsController, ZodPayload } from '@wxgate/nats';
+import { MerchantRepository } from '../persistence/merchant.repository.js';
+import { MerchantKeyring } from './merchant-keyring.js';
+import { PutMerchant } from './put-merchant.js';
+import { GetPayKeys, SignJsapiPayment, SignPayRequest } from './sign-pay.js';
+
+function mchidOf(ctx: NatsContext): string {
+  const mchid = mchidFromSubject(ctx.getSubject());
+  if (!MCHID_PATTERN.test(mchid)) throw new WxgateError(Reason.BAD_REQUEST, 'the subject must end in a merchant id (wxgate.pay.<op>.<mchid>)');
+  return mchid;
+}
+
+/** WeChat Pay subjects of the token-refresher. Replies never hold the private key or the APIv3 key. */
+@NatsController()
+export class PayController {
+  constructor(
+    private readonly putMerchant: PutMerchant,
+    private readonly signPayRequest: SignPayRequest,
+    private readonly signJsapi: SignJsapiPayment,
+    private readonly getPayKeys: GetPayKeys,
+    private readonly merchants: MerchantRepository,
+    private readonly keyring: MerchantKeyring,
+  ) {}
+
+  @MessagePattern(Subjects.admin.merchantPut)
+  async put(@Payload(new ZodPayload(MerchantPutRequest)) body: MerchantPutRequest): Promise<OkReply> {
+    await this.putMerchant.run(body);
+    return OK;
+  }
+
+  @MessagePattern(Subjects.admin.merchantDelete)
+  async delete(@Payload(new ZodPayload(MerchantRequest)) body: MerchantRequest): Promise<OkReply> {
+    if (!(await this.merchants.delete(body.mchid))) throw new WxgateError(Reason.CREDENTIAL_NOT_FOUND, `no merchant ${body.mchid}`);
+    this.keyring.drop(body.mchid);
+    return OK;
+  }
+
+  @MessagePattern(Subjects.pay.signPattern)
+  sign(@Payload(new ZodPayload(PaySignRequest)) body: PaySignRequest, @Ctx() ctx: NatsContext): Promise<PaySignReply> {
+    return this.signPayRequest.run(mchidOf(ctx), body);
+  }
+
+  @MessagePattern(Subjects.pay.keysPattern)
+  keys(@Payload(new ZodPayload(PayKeysRequest)) body: PayKeysRequest, @Ctx() ctx: NatsContext): Promise<PayKeysReply> {
+    return this.getPayKeys.run(mchidOf(ctx), body);
+  }
+
+  @MessagePattern(Subjects.pay.jsapiPattern)
+  jsapi(@Payload(new ZodPayload(PayJsapiRequest)) body: PayJsapiRequest, @Ctx() ctx: NatsContext): Promise<JsapiPayReply> {
+    return this.signJsapi.run(mchidOf(ctx), body);
+  }
+}

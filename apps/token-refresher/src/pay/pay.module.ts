@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CertificateRefresher } from './certificate-refresher.js';
+import { MerchantKeyring } from './merchant-keyring.js';
+import { PayNotifyRoute } from './notify/pay-notify.route.js';
+import { PayController } from './pay.controller.js';
+import { PayGateway } from './pay-gateway.js';
+import { PutMerchant } from './put-merchant.js';
+import { RefreshCertificates } from './refresh-certificates.js';
+import { GetPayKeys, SignJsapiPayment, SignPayRequest } from './sign-pay.js';
+
+/** WeChat Pay merchants: keys, request signing, platform certificates (see docs/wechat-pay.md). */
+@Module({
+  controllers: [PayController],
+  providers: [PayGateway, MerchantKeyring, RefreshCertificates, CertificateRefresher, PutMerchant, SignPayRequest, SignJsapiPayment, GetPayKeys, PayNotifyRoute],
+  exports: [MerchantKeyring, PayNotifyRoute],
+})
+export class PayModule {}
