@@ -9,7 +9,7 @@ const run = (bin, args) => execFileSync(process.execPath, [`node_modules/${bin}`
 try {
   run('typescript/bin/tsc', ['-p', 'tsconfig.build.json', '--outDir', scratch]);
   run('tsc-alias/dist/bin/index.js', ['-p', 'tsconfig.build.json', '--outDir', scratch]);
-  // SPEC §6 runs `node dist/apps/<app>/main.js`; the sources keep Nest's apps/<app>/src layout.
+  // docs/operations.md runs `node dist/apps/<app>/main.js`; the sources keep Nest's apps/<app>/src layout.
   for (const app of readdirSync('apps')) {
     if (existsSync(`${scratch}/apps/${app}/src/main.js`)) {
       writeFileSync(`${scratch}/apps/${app}/main.js`, "import './src/main.js';\n");

@@ -1,8 +1,8 @@
-// `npm run demo` (SPEC §6): a private NATS, the WeChat sandbox, the three services with SQLite
+// `npm run demo` (docs/operations.md): a private NATS, the WeChat sandbox, the three services with SQLite
 // under ./data/demo, a seeded component + authorized mini program + environment, and curl lines
 // that work as printed. Ctrl-C, SIGTERM, SIGHUP or its parent (npm) going away stops everything.
 //
-// DEMO_DATA_DIR (default ./data/demo) and DEMO_PORT_BASE (default: the SPEC's ports) let tests
+// DEMO_DATA_DIR (default ./data/demo) and DEMO_PORT_BASE (default: the documented ports) let tests
 // and a second demo run beside the first. The demo's databases and NATS store are reset at each
 // start (the sandbox WeChat forgets everything when it stops); the CA certificate and master key
 // are kept. `npm start`'s ./data/*.sqlite are never touched.
@@ -41,7 +41,7 @@ async function choosePorts() {
     if (!Number.isInteger(b) || b < 1024 || b > 65_525) throw new Error(`DEMO_PORT_BASE must be a port number between 1024 and 65525, got ${JSON.stringify(base)}`);
     return { http: b, tls: b + 1, callback: b + 2, forwarderAdmin: b + 3, policyAdmin: b + 4, refresherAdmin: b + 5, sandbox: b + 6, nats: b + 7, console: b + 8, consoleAdmin: b + 9 };
   }
-  // The SPEC's defaults; a private NATS on 4222 when free (so `npx wxgate` needs no flag), else any port.
+  // The documented defaults; a private NATS on 4222 when free (so `npx wxgate` needs no flag), else any port.
   const nats = (await portFree(4222)) ? 4222 : await freePort();
   return { http: 8080, tls: 8443, callback: 8081, forwarderAdmin: 9090, policyAdmin: 9091, refresherAdmin: 9092, sandbox: 9100, nats, console: 8090, consoleAdmin: 9093 };
 }

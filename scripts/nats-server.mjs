@@ -1,4 +1,4 @@
-// Finds or provisions `nats-server` (SPEC §6) and starts private servers. Shared by the tests,
+// Finds or provisions `nats-server` (docs/operations.md) and starts private servers. Shared by the tests,
 // `npm start`, `npm run demo` and `npm run bench`, so every entry point provisions it the same way.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

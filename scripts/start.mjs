@@ -1,9 +1,9 @@
-// `npm start` (SPEC §6): the three services against real WeChat, configured by the SPEC §2
+// `npm start` (docs/operations.md): the three services against real WeChat, configured by the README's configuration
 // variables, with SQLite under ./data. A local nats-server with JetStream (store ./data/nats) is
 // started when nothing answers at NATS_URL. Ctrl-C, SIGTERM, SIGHUP or its parent (npm) going away
 // stops everything it started.
 //
-// Each service gets its SPEC default ADMIN_PORT (forwarder 9090, policy 9091, token-refresher
+// Each service gets its documented default ADMIN_PORT (forwarder 9090, policy 9091, token-refresher
 // 9092): one ADMIN_PORT for all three would collide on one machine.
 import path from 'node:path';
 import { existsSync } from 'node:fs';

@@ -15,7 +15,7 @@ const TOKEN = 'appE2eToken';
 const FIRST_KEY = 'f'.repeat(43);
 const SECOND_KEY = 'S'.repeat(43);
 
-describe('WeChat callback in the built token-refresher (SPEC §4)', () => {
+describe('WeChat callback in the built token-refresher (docs/http-behaviour.md)', () => {
   let nats: NatsServerHandle;
   let nc: NatsConnection;
   let jsm: JetStreamManager;

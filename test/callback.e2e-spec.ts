@@ -1,5 +1,5 @@
 /**
- * The WeChat callback receiver (SPEC §4) booted in-process with the real NatsModule against a
+ * The WeChat callback receiver (docs/http-behaviour.md) booted in-process with the real NatsModule against a
  * private nats-server, over real HTTP sockets: what is accepted lands on WXGATE_EVENTS, what is
  * refused leaves the stream untouched, and the sandbox's own pushes (its WXBizMsgCrypt) pass.
  */
@@ -96,7 +96,7 @@ async function bootReceiver(natsUrl: string, store: CallbackKeyStore, logger: Lo
   return { moduleRef, port: moduleRef.get(CallbackServer).port };
 }
 
-describe('WeChat callback receiver (SPEC §4) over HTTP with a real JetStream', () => {
+describe('WeChat callback receiver (docs/http-behaviour.md) over HTTP with a real JetStream', () => {
   let nats: NatsServerHandle;
   let nc: NatsConnection;
   let jsm: JetStreamManager;

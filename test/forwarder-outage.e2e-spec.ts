@@ -1,5 +1,5 @@
 /**
- * The forwarder while the token-refresher is down (SPEC §5 hot path and step 11): warm tokens keep
+ * The forwarder while the token-refresher is down (docs/http-behaviour.md hot path and step 11): warm tokens keep
  * serving until their expiresAt, then calls answer 503 TOKEN_UNAVAILABLE, and the relay recovers
  * when the refresher returns. Tokens live 24 s in the sandbox so the whole story takes seconds.
  */

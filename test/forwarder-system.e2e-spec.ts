@@ -1,6 +1,6 @@
 /**
  * The forwarder inside the whole system: built forwarder, token-refresher and policy processes on
- * a private NATS server, the sandbox as WeChat. Proves SPEC §5 end to end with real tokens and
+ * a private NATS server, the sandbox as WeChat. Proves docs/http-behaviour.md end to end with real tokens and
  * real policy decisions (relay corner cases are in forwarder.e2e-spec.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';

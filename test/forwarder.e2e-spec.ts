@@ -1,5 +1,5 @@
 /**
- * Forwarder relay mechanics (SPEC §5 steps 1–11, every way of calling, sizes, timeouts, failover,
+ * Forwarder relay mechanics (docs/http-behaviour.md steps 1–11, every way of calling, sizes, timeouts, failover,
  * caches) against a real NATS server, the built forwarder process and the sandbox as WeChat. The
  * policy service and the token-refresher are stood in for by raw NATS responders
  * (support/fake-control-plane.ts) so each decision and token can be set per test; the whole

@@ -123,7 +123,7 @@ describe.each(POLICY_BACKENDS)('policy admin over NATS on %s (built app, private
     });
     let before: Awaited<ReturnType<typeof decisions>>;
 
-    it('answers policy.check by the SPEC rules, denials as replies rather than errors', async () => {
+    it('answers policy.check by the documented rules, denials as replies rather than errors', async () => {
       before = await decisions();
       expect(before).toEqual({
         own: { allowed: true, credential: { kind: 'app', appid: APP }, tokenParam: 'access_token' },

@@ -20,9 +20,9 @@ export function rng(seed) {
 }
 
 const SEQID = /^[0-9a-f]{16}$/;
-/** What the relay may answer (SPEC's statuses plus the documented head refusals). */
+/** What the relay may answer (the documented statuses plus the documented head refusals). */
 export const RELAY_STATUSES = new Set([200, 400, 401, 403, 405, 407, 408, 413, 417, 431, 502, 503, 504]);
-/** What the callback may answer: SPEC's four, plus 404/405 for another path or method. */
+/** What the callback may answer: the documented four, plus 404/405 for another path or method. */
 export const CALLBACK_STATUSES = new Set([200, 400, 401, 404, 405, 413]);
 
 // --- relay cases ---------------------------------------------------------------------------

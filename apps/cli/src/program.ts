@@ -10,7 +10,7 @@ import { CliContext } from './context.js';
 import { CliExit, ExitCode } from './exit.js';
 
 const FOOTER = `
-Connection: NATS_URL, NATS_USER/NATS_PASS, NATS_TOKEN, NATS_CREDS (SPEC §2), or the flags above.
+Connection: NATS_URL, NATS_USER/NATS_PASS, NATS_TOKEN, NATS_CREDS (README "Configuration"), or the flags above.
 Exit codes: 0 done, 1 refused (the reason is printed: "error: <REASON>: <message>"),
             2 NATS unreachable or no service answered, 64 bad usage.
 Secrets (--secret, --token, --aes-key, --refresh-token, --api-v3-key) left out of the command line are

@@ -16,7 +16,7 @@ export interface ConnectionFlags {
   timeout?: string;
 }
 
-/** SPEC §2 variables, each overridden by its flag. */
+/** README "Configuration" variables, each overridden by its flag. */
 export function natsConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): NatsConfig {
   const parsed = z.object(natsConfigShape).safeParse({
     NATS_URL: flags.nats ?? env.NATS_URL,

@@ -22,7 +22,7 @@ import { TokenCache } from './tokens/token-cache.js';
 import { UpstreamClient } from './upstream/upstream.client.js';
 
 /**
- * The token-free relay (SPEC §5). Nest wires it and serves the admin port; the relay itself runs
+ * The token-free relay (docs/http-behaviour.md). Nest wires it and serves the admin port; the relay itself runs
  * on plain Node http/https servers started at bootstrap (RelayServers).
  */
 @Module({})

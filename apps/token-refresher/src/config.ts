@@ -13,7 +13,7 @@ export const RefresherConfigSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(v), 'must be base64 of 32 bytes')
     .optional(),
-  /** Where the master key is kept when WXGATE_MASTER_KEY is unset (SPEC §2: ./data/master.key). */
+  /** Where the master key is kept when WXGATE_MASTER_KEY is unset (README "Configuration": ./data/master.key). */
   WXGATE_MASTER_KEY_FILE: z.string().default('./data/master.key'),
   WECHAT_API_BASE: httpBaseUrl('https://api.weixin.qq.com'),
   WECHAT_API_BACKUP: httpBaseUrl('https://api2.weixin.qq.com', true),

@@ -1,6 +1,6 @@
 import { REASON_ERRCODE, type Reason } from './reasons.js';
 
-/** The body of a failed NATS reply: `{"error":{reason,message,errcode}}` (SPEC §3). */
+/** The body of a failed NATS reply: `{"error":{reason,message,errcode}}` (docs/nats-interface.md). */
 export interface ErrorBody {
   reason: Reason;
   message: string;

@@ -1,5 +1,5 @@
 /**
- * Error reasons of SPEC §3 (NATS) and §5 (HTTP), with the errcode and HTTP status each maps to.
+ * Error reasons over NATS and HTTP (docs/errors.md), with the errcode and HTTP status each maps to.
  */
 export const Reason = {
   BAD_REQUEST: 'BAD_REQUEST',
@@ -39,7 +39,7 @@ export const Reason = {
   EXPECTATION_FAILED: 'EXPECTATION_FAILED',
   /** Relay: a head that did not arrive in time (slow or stuck sender). */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
-  /** Not in SPEC: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
+  /** Beyond the documented contract: an unexpected failure inside wxgate (a bug); never carries the cause's details. */
   INTERNAL: 'INTERNAL',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

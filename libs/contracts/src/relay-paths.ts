@@ -1,9 +1,9 @@
 /**
- * What a relayable WeChat API path is (SPEC §5 steps 3–4). Shared by the forwarder (which rejects
+ * What a relayable WeChat API path is (docs/http-behaviour.md steps 3–4). Shared by the forwarder (which rejects
  * bad requests) and the policy service (which rejects bad allowlist entries).
  */
 
-/** Token-minting endpoints: no caller may reach them through wxgate (SPEC §5 step 4). */
+/** Token-minting endpoints: no caller may reach them through wxgate (docs/http-behaviour.md step 4). */
 export const RESERVED_PATHS: ReadonlySet<string> = new Set([
   '/cgi-bin/token',
   '/cgi-bin/stable_token',
@@ -49,7 +49,7 @@ export function allowlistEntryMatches(entry: string, path: string): boolean {
   return want.length === got.length && want.every((segment, i) => segment === got[i] || (TEMPLATE_SEGMENT.test(segment) && got[i] !== ''));
 }
 
-/** Why `path` may not be put on an allowlist (SPEC §3 Policy), or `undefined`. */
+/** Why `path` may not be put on an allowlist (docs/nats-interface.md Policy), or `undefined`. */
 export function allowlistPathProblem(path: string): string | undefined {
   if (path === '/' ) return 'must name an API, not /';
   if (path.endsWith('/')) return 'must not end with /';

@@ -1,4 +1,4 @@
-/** Reply payloads of SPEC §3. */
+/** Reply payloads of docs/nats-interface.md. */
 import type { CredentialKind, CredentialRef, CredentialStatus, TokenParam } from './credentials.js';
 import type { Reason } from './reasons.js';
 
@@ -90,7 +90,7 @@ export interface PolicyDeny {
   message: string;
 }
 /**
- * `revision` (additive to SPEC §3): the policy revision the answering replica's copy of the
+ * `revision` (additive to docs/nats-interface.md): the policy revision the answering replica's copy of the
  * environment holds at least; a relay never caches an answer older than a change it heard of.
  */
 export type PolicyDecision = (PolicyAllow | PolicyDeny) & { revision?: number };

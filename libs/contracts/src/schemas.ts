@@ -1,5 +1,5 @@
 /**
- * Payload schemas of every NATS request and event (SPEC §3), validated at the receiving edge.
+ * Payload schemas of every NATS request and event (docs/nats-interface.md), validated at the receiving edge.
  * Unknown fields are ignored; missing or malformed ones become a BAD_REQUEST naming the field.
  */
 import { z } from 'zod';
@@ -19,7 +19,7 @@ export const ENV_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const envId = z.string().regex(ENV_ID_PATTERN, 'must be a slug of letters, digits, - and _ (at most 64)');
 const secret = z.string().min(1, 'must not be empty').max(4096, 'is too long');
 export const credentialKind = z.enum(CREDENTIAL_KINDS);
-/** EncodingAESKey: 43 characters of base64 (SPEC §3, WECHAT.md). */
+/** EncodingAESKey: 43 characters of base64 (docs/nats-interface.md, docs/wechat-protocol.md). */
 export const encodingAesKey = z.string().regex(/^[A-Za-z0-9+/]{43}$/, 'must be the 43-character EncodingAESKey');
 const allowlistPath = z.string().superRefine((path, ctx) => {
   const problem = allowlistPathProblem(path);
@@ -66,7 +66,7 @@ export const PolicyCheckRequest = z.object({
   fromMchid: z.string().min(1).optional(),
   /**
    * The caller heard `policy.changed` with this revision: a replica that has not reached it
-   * reloads the environment before answering (docs/scale-out.md). Additive to SPEC §3.
+   * reloads the environment before answering (docs/scale-out.md). Additive to docs/nats-interface.md.
    */
   minRevision: z.number().int().nonnegative().optional(),
 });
@@ -77,14 +77,14 @@ export const AuthorizerEvent = z.object({
   funcScopes: z.array(z.number().int()).default([]),
   at: z.number().int().nonnegative(),
 });
-/** `policy.changed`: `revision` (additive to SPEC's `{}`) = the policy revision after the change. */
+/** `policy.changed`: `revision` (additive to the documented `{}`) = the policy revision after the change. */
 export const PolicyChangedEvent = z.object({ revision: z.number().int().nonnegative().optional() }).loose();
 /**
  * `token.refreshed`: the credential's token changed; whoever caches it drops an entry with another
  * `expiresAt`. `expiresAt: 0` = the credential has no token any more (deleted, unauthorized).
  */
 export const TokenRefreshedEvent = z.object({ expiresAt: z.number().int() });
-/** The decrypted callback message as JSON, WeChat's field names kept (SPEC §3 Events). */
+/** The decrypted callback message as JSON, WeChat's field names kept (docs/nats-interface.md Events). */
 export const WechatEvent = z
   .object({
     AppId: z.string(),

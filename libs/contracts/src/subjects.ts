@@ -1,6 +1,6 @@
 /**
  * Every NATS subject wxgate speaks. Grep this file to see every message that crosses NATS.
- * SPEC §3: all subjects start with `wxgate.`.
+ * docs/nats-interface.md: all subjects start with `wxgate.`.
  */
 import { APPID_PATTERN } from './schemas.js';
 import { CREDENTIAL_KINDS, credentialKey, type CredentialKind, type CredentialRef } from './credentials.js';
@@ -73,11 +73,11 @@ export const Subjects = {
     credentialsList: 'wxgate.admin.credentials.list',
     credentialsDelete: 'wxgate.admin.credentials.delete',
     envPut: 'wxgate.admin.env.put',
-    /** Extension (not in SPEC): `{envId}` → the environment with its allowlist and shares. */
+    /** Extension (beyond the documented contract): `{envId}` → the environment with its allowlist and shares. */
     envGet: 'wxgate.admin.env.get',
-    /** Extension (not in SPEC): `{}` → `{envs:[{envId,ownerAppid,ownerKind}]}`. */
+    /** Extension (beyond the documented contract): `{}` → `{envs:[{envId,ownerAppid,ownerKind}]}`. */
     envList: 'wxgate.admin.env.list',
-    /** Extension (not in SPEC): `{envId}` → `{ok:true}`. */
+    /** Extension (beyond the documented contract): `{envId}` → `{ok:true}`. */
     envDelete: 'wxgate.admin.env.delete',
     allowlistAdd: 'wxgate.admin.allowlist.add',
     allowlistRemove: 'wxgate.admin.allowlist.remove',
@@ -93,11 +93,11 @@ export const Subjects = {
     callerList: 'wxgate.admin.caller.list',
     /** WeChat Pay merchants (token-refresher) and which environments may use them (policy). */
     merchantPut: 'wxgate.admin.merchant.put',
-    /** Extension (not in SPEC): `{mchid}` → `{ok:true}`, or CREDENTIAL_NOT_FOUND. */
+    /** Extension (beyond the documented contract): `{mchid}` → `{ok:true}`, or CREDENTIAL_NOT_FOUND. */
     merchantDelete: 'wxgate.admin.merchant.delete',
     merchantBind: 'wxgate.admin.merchant.bind',
     merchantUnbind: 'wxgate.admin.merchant.unbind',
-    /** Extension (not in SPEC): `{envId}` → `{mchids:[…]}`. */
+    /** Extension (beyond the documented contract): `{envId}` → `{mchids:[…]}`. */
     merchantBindings: 'wxgate.admin.merchant.bindings',
     /** Extension: every replica of every service answers (outside queue groups) with its identity. */
     ping: 'wxgate.admin.ping',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { credsAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { NatsConfig } from './nats.config.js';
 
-/** Connection options from SPEC §2 variables: servers, credentials, reconnect forever. */
+/** Connection options from README "Configuration" variables: servers, credentials, reconnect forever. */
 export function natsConnectionOptions(config: NatsConfig, name: string): NodeConnectionOptions {
   const options: NodeConnectionOptions = {
     servers: config.NATS_URL,

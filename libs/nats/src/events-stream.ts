@@ -4,7 +4,7 @@ import { EVENTS_STREAM, Subjects } from '@wxgate/contracts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** SPEC §3 Events: file storage, 7-day max age, 2-minute duplicate window. */
+/** docs/nats-interface.md Events: file storage, 7-day max age, 2-minute duplicate window. */
 export const EVENTS_STREAM_CONFIG: Partial<StreamConfig> & { name: string; subjects: string[] } = {
   name: EVENTS_STREAM,
   subjects: [Subjects.events.all],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** SPEC §2 NATS variables, shared by every app's config schema. */
+/** README "Configuration" NATS variables, shared by every app's config schema. */
 export const natsConfigShape = {
   NATS_URL: z
     .string()

@@ -20,7 +20,7 @@ export function decodePayload(data: Uint8Array): unknown {
 }
 
 /**
- * Lets any NATS client call Nest `@MessagePattern` handlers with a raw JSON body (SPEC §3): the
+ * Lets any NATS client call Nest `@MessagePattern` handlers with a raw JSON body (docs/nats-interface.md): the
  * pattern is the subscribed subject, the body is the payload, and a reply subject makes it a request.
  */
 export class PlainJsonDeserializer implements ConsumerDeserializer {

@@ -21,7 +21,7 @@ export function parseDatabaseUrl(value: string, cwd = process.cwd()): DatabaseTa
   throw new Error('must start with sqlite: or postgres://');
 }
 
-/** The `DATABASE_URL` variable for app `app` (SPEC §2 default `sqlite:./data/<app>.sqlite`). */
+/** The `DATABASE_URL` variable for app `app` (README "Configuration" default `sqlite:./data/<app>.sqlite`). */
 export const databaseUrl = (app: string) =>
   z
     .string()

@@ -3,7 +3,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthInd
 import { Metrics } from './metrics.js';
 import { Readiness } from './readiness.js';
 
-/** The admin port (SPEC §2): liveness, readiness and Prometheus metrics. */
+/** The admin port (README "Configuration"): liveness, readiness and Prometheus metrics. */
 @Controller()
 export class AdminController {
   constructor(

@@ -32,7 +32,7 @@ function limitAdminServer(server: Server): void {
 /**
  * Boots a service the same way everywhere: pino logs, Nest app with the admin port, NATS
  * microservice, and SIGTERM/SIGINT → stop taking work, finish in-flight work, drain NATS, close
- * the database, exit 0 within 10 s (SPEC §2).
+ * the database, exit 0 within 10 s (README "Configuration").
  */
 export async function runService(options: ServiceOptions): Promise<INestApplication> {
   const logger = createLogger(options.app, options.logLevel);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Parses the environment with a zod schema once at boot. On a bad value the process stops
- * with one line naming the variable (SPEC §2) before anything is connected.
+ * with one line naming the variable (README "Configuration") before anything is connected.
  */
 export function loadConfig<S extends z.ZodType>(
   app: string,

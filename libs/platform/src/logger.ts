@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 
 /**
- * Field names that may carry a secret (SPEC §3 "Secrets"). Any field with one of these names, at
+ * Field names that may carry a secret (docs/nats-interface.md "Secrets"). Any field with one of these names, at
  * any of the first four levels of a log object, is replaced by "[redacted]".
  */
 export const SECRET_FIELD_NAMES = [

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
 /**
- * What `/readyz` asks (SPEC §2: NATS connected, database open, migrations done). Modules register
+ * What `/readyz` asks (README "Configuration": NATS connected, database open, migrations done). Modules register
  * their own checks so the platform knows nothing about NATS or TypeORM.
  */
 @Injectable()

@@ -1,5 +1,5 @@
 /**
- * The token endpoints of WECHAT.md over one keep-alive undici Agent, for the token-refresher.
+ * The token endpoints of docs/wechat-protocol.md over one keep-alive undici Agent, for the token-refresher.
  *
  * Secrets travel in bodies and tokens in query strings, so no error built here ever quotes a URL,
  * a body or a cause's message: errors name the endpoint path and a cause code, and WeChat's own
@@ -106,7 +106,7 @@ export interface WechatOkResponse {
   errmsg: string;
 }
 
-/** The permission-set ids an authorization granted (SPEC §3 `funcScopes`). */
+/** The permission-set ids an authorization granted (docs/nats-interface.md `funcScopes`). */
 export function funcScopesOf(authorizationInfo: { func_info?: FuncInfo[] } | undefined): number[] {
   const ids = (authorizationInfo?.func_info ?? [])
     .map((f) => f?.funcscope_category?.id)

@@ -1,7 +1,7 @@
 import { describeErrcode, isTokenRejection, TOKEN_REJECTION_ERRCODES, WechatErrcode } from './errcodes.js';
 
 describe('errcodes', () => {
-  it('spells the codes of WECHAT.md', () => {
+  it('spells the codes of docs/wechat-protocol.md', () => {
     expect(WechatErrcode.INVALID_CREDENTIAL).toBe(40001);
     expect(WechatErrcode.ACCESS_TOKEN_EXPIRED).toBe(42001);
     expect(WechatErrcode.COMPONENT_TICKET_INVALID).toBe(61006);

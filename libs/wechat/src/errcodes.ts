@@ -1,4 +1,4 @@
-/** WeChat errcodes wxgate acts on (WECHAT.md "Error codes"). */
+/** WeChat errcodes wxgate acts on (docs/wechat-protocol.md "Error codes"). */
 export const WechatErrcode = {
   SYSTEM_BUSY: -1,
   OK: 0,

@@ -10,7 +10,7 @@ import {
   WechatMsgCrypt,
 } from './msg-crypto.js';
 
-// Vectors from WECHAT.md.
+// Vectors from docs/wechat-protocol.md.
 const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const ZERO_KEY = 'A'.repeat(43);
 

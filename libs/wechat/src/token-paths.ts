@@ -1,5 +1,5 @@
 /**
- * Which query parameter carries which token (WECHAT.md "Token endpoints"). Component APIs take
+ * Which query parameter carries which token (docs/wechat-protocol.md "Token endpoints"). Component APIs take
  * `component_access_token`; every other API takes `access_token`, which for the template library
  * (`/wxa/gettemplatedraftlist`, …) is the component token under the ordinary name — so the
  * parameter name follows the path, not the kind of token.

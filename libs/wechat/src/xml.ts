@@ -109,7 +109,7 @@ export function buildWechatXml(fields: Record<string, string | number>): string 
   return `${out}</xml>`;
 }
 
-/** Fields WeChat sends as Unix seconds, published as numbers (SPEC §3 Events). */
+/** Fields WeChat sends as Unix seconds, published as numbers (docs/nats-interface.md Events). */
 export const WECHAT_NUMERIC_FIELDS: readonly string[] = ['CreateTime', 'AuthorizationCodeExpiredTime'];
 
 /**

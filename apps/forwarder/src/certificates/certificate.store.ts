@@ -13,7 +13,7 @@ export interface ServerCertificate {
   ca: string;
 }
 
-/** SPEC §5: the CA callers trust; the rest sits beside it. */
+/** docs/http-behaviour.md: the CA callers trust; the rest sits beside it. */
 export const CA_CERT_FILE = 'certificate.crt';
 const CA_KEY_FILE = 'ca.key';
 const SERVER_CERT_FILE = 'server.crt';

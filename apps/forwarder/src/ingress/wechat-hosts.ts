@@ -1,6 +1,6 @@
 import { isWechatPayHost } from '@wxgate/wechatpay';
 
-/** SPEC §5: the WeChat API hosts a caller may name (absolute-form, CONNECT, by name). */
+/** docs/http-behaviour.md: the WeChat API hosts a caller may name (absolute-form, CONNECT, by name). */
 export const WECHAT_API_HOSTS: readonly string[] = [
   'api.weixin.qq.com',
   'api2.weixin.qq.com',

@@ -8,7 +8,7 @@ export interface ErrorExtras {
   headers?: Readonly<Record<string, string>>;
 }
 
-/** wxgate's own answer in WeChat's shape (SPEC §5): `{"errcode","errmsg","reason"}`. */
+/** wxgate's own answer in WeChat's shape (docs/http-behaviour.md): `{"errcode","errmsg","reason"}`. */
 export function errorBody(reason: Reason, message: string, errcode = REASON_ERRCODE[reason]): string {
   return JSON.stringify({ errcode, errmsg: message, reason });
 }

@@ -1,5 +1,5 @@
 /**
- * The query half of SPEC §5 step 3 and the query edit of steps 5 and 7, on the raw query string:
+ * The query half of docs/http-behaviour.md step 3 and the query edit of steps 5 and 7, on the raw query string:
  * parameters are split on `&` and only the names wxgate acts on are decoded (so `access%5Ftoken`
  * counts as `access_token`, as WeChat would read it); every other byte is relayed as received.
  */

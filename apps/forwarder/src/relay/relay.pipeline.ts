@@ -35,7 +35,7 @@ const CALLER_GONE = new Error('the caller closed the connection');
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
- * SPEC §5 steps 1–11 for one call, in order, on plain Node http objects (the ingress servers hand
+ * docs/http-behaviour.md steps 1–11 for one call, in order, on plain Node http objects (the ingress servers hand
  * every request here). Nothing on the warm path touches NATS: decisions and tokens come from the
  * in-memory caches.
  */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
-/** Bodies up to this size are kept so a call can be retried with a fresh token (SPEC §5 step 10). */
+/** Bodies up to this size are kept so a call can be retried with a fresh token (docs/http-behaviour.md step 10). */
 export const RETRY_BODY_LIMIT = 1024 * 1024;
 
 export class RequestTooLargeError extends Error {

@@ -18,7 +18,7 @@ const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const DEFAULT_PORT: Readonly<Record<string, string>> = { http: '80', https: '443' };
 
 /**
- * SPEC §5 step 1 and the path half of step 3, on the raw request target exactly as received: an
+ * docs/http-behaviour.md step 1 and the path half of step 3, on the raw request target exactly as received: an
  * absolute-form target must name a WeChat API host (on the scheme's default port), then the path
  * is checked byte for byte before anything looks at it — no decoding, no normalisation, so
  * `/wxa/../cgi-bin/token` or `%2e%2e` can never become a different path further down.

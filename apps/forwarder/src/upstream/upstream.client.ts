@@ -52,7 +52,7 @@ export function isConnectFailure(err: unknown): boolean {
 
 /**
  * WeChat through keep-alive undici pools: `WECHAT_API_BASE`, and `WECHAT_API_BACKUP` for
- * connection failures before any byte was sent (SPEC §5 step 9). These are the only hosts wxgate
+ * connection failures before any byte was sent (docs/http-behaviour.md step 9). These are the only hosts wxgate
  * ever sends to.
  */
 @Injectable()

@@ -3,7 +3,7 @@ import { Reason, WxgateError } from '@wxgate/contracts';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { AllowlistRepository } from './allowlist.repository.js';
 
-/** Removes paths; removing one that is not listed is not an error (SPEC §3). */
+/** Removes paths; removing one that is not listed is not an error (docs/nats-interface.md). */
 @Injectable()
 export class RemoveAllowlistPaths {
   constructor(

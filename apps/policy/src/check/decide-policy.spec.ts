@@ -48,7 +48,7 @@ const pair = (appid: string, componentAppid = COMPONENT): PolicyDecision => ({
 });
 const deny = (reason: string, errcode: number) => ({ allowed: false, reason, errcode, message: expect.any(String) });
 
-describe('policy.check rules (SPEC §3)', () => {
+describe('policy.check rules (docs/nats-interface.md)', () => {
   it.each<[string, CheckInput, unknown]>([
     // rule 1
     ['unknown environment → ENV_NOT_FOUND 48001', { envId: 'nowhere', path: '/wxa/getwxacode' }, deny('ENV_NOT_FOUND', 48001)],

@@ -13,7 +13,7 @@ function deny(reason: Reason, message: string): PolicyDeny {
 }
 
 /**
- * The rules of `wxgate.policy.check` (SPEC §3, in order): the environment must exist, the path
+ * The rules of `wxgate.policy.check` (docs/nats-interface.md, in order): the environment must exist, the path
  * must be on its allowlist, then the identity follows the owner's kind and the caller's
  * `from_appid`. Pure: the same view and input always give the same decision.
  */

@@ -6,7 +6,7 @@ import { PolicyModelSync } from './policy-model.sync.js';
 
 /**
  * What follows a committed change: this replica's model is brought up to date first, then
- * `wxgate.events.policy.changed.<envId>` tells the other replicas and the relays (SPEC §3).
+ * `wxgate.events.policy.changed.<envId>` tells the other replicas and the relays (docs/nats-interface.md).
  * The change is answered by what was committed: the broadcast is heard at once by every
  * subscriber, and its stored copy in the stream is only confirmed in the background (a stream
  * failing over must not turn a committed change into an error).

@@ -1,6 +1,6 @@
 /**
  * The warm in-memory copy of the policy the check path reads. It holds exactly what the rules of
- * SPEC §3 need: each environment with its allowlist and shares, and which authorizers each
+ * docs/nats-interface.md need: each environment with its allowlist and shares, and which authorizers each
  * component currently has. It is filled from the database at start and after every change; it
  * never reads the database itself.
  */

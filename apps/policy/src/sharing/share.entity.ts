@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { epochMs } from '@wxgate/persistence';
 
-/** An appid an environment is shared with (SPEC §3 rules 3 and 4). */
+/** An appid an environment is shared with (docs/nats-interface.md rules 3 and 4). */
 @Entity('policy_shares')
 export class ShareEntity {
   @PrimaryColumn({ name: 'env_id', type: 'text' })

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { describeCredential, Subjects, type AuthorizerEvent, type CredentialRef } from '@wxgate/contracts';
 import { EventPublisher } from '@wxgate/nats';
 
-/** The events the refresher publishes to WXGATE_EVENTS (SPEC §3 Events). */
+/** The events the refresher publishes to WXGATE_EVENTS (docs/nats-interface.md Events). */
 @Injectable()
 export class RefresherEvents {
   private readonly logger = new Logger('RefresherEvents');

@@ -9,7 +9,7 @@ import { SeenPushes } from './seen-pushes.js';
 const MAX_SEEN_PUSHES = 50_000;
 
 export interface CallbackModuleOptions {
-  /** CALLBACK_PORT (SPEC §4). 0 picks a free port (read it from `CallbackServer.port`). */
+  /** CALLBACK_PORT (docs/http-behaviour.md). 0 picks a free port (read it from `CallbackServer.port`). */
   port: number;
   /** Modules the key store provider depends on (e.g. the one exporting the credentials repository). */
   imports?: ModuleMetadata['imports'];
@@ -24,7 +24,7 @@ export interface CallbackModuleOptions {
 }
 
 /**
- * WeChat's encrypted authorization-event callback (SPEC §4) on its own plain HTTP port. It uses
+ * WeChat's encrypted authorization-event callback (docs/http-behaviour.md) on its own plain HTTP port. It uses
  * the global EventPublisher (NatsModule) to publish `wxgate.events.wechat.<componentAppid>.<InfoType>`.
  */
 @Module({})

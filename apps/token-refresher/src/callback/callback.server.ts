@@ -69,7 +69,7 @@ export function readCapped(req: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 /**
- * The HTTP edge of the callback (SPEC §4): routing, the body cap, the reply and the metrics; the
+ * The HTTP edge of the callback (docs/http-behaviour.md): routing, the body cap, the reply and the metrics; the
  * decisions are ReceiveCallback's. A plain node:http server on its own port, not Nest's
  * adapter: it faces the internet and needs nothing but one route.
  */

@@ -85,7 +85,7 @@ function rejected(result: CallbackResult): { status: number; reason: string } {
   return { status: result.status, reason: result.reason };
 }
 
-describe('receive-callback (SPEC §4)', () => {
+describe('receive-callback (docs/http-behaviour.md)', () => {
   it('publishes a ticket push under its component and InfoType with WeChat field names and a numeric CreateTime', async () => {
     const { receive, sink } = setup();
     const p = push();
@@ -282,7 +282,7 @@ describe('receive-callback (SPEC §4)', () => {
     });
   });
 
-  describe('WECHAT.md vectors', () => {
+  describe('docs/wechat-protocol.md vectors', () => {
     function vector(v: { appid: string; token: string; key: string; timestamp: string; nonce: string; encrypt: string; signature: string }, keys?: string[]) {
       const s = setup(Number(v.timestamp) * 1000);
       s.keys.keys.set(v.appid, { token: v.token, encodingAesKeys: keys ?? [v.key] });

@@ -4,9 +4,9 @@ import { msgSignature, parseWechatXml, safeEqual, WechatCryptoError, WechatMsgCr
 import type { CallbackKeys, CallbackKeyStore } from './callback-keys.js';
 import type { SeenPushes } from './seen-pushes.js';
 
-/** SPEC §4: WeChat's pushes are small; anything bigger is not a push. */
+/** docs/http-behaviour.md: WeChat's pushes are small; anything bigger is not a push. */
 export const MAX_CALLBACK_BODY_BYTES = 64 * 1024;
-/** SPEC §4: timestamps further than this from now, either way, are refused; also the replay window. */
+/** docs/http-behaviour.md: timestamps further than this from now, either way, are refused; also the replay window. */
 export const CALLBACK_WINDOW_MS = 10 * 60 * 1000;
 
 const DECLARATION = /<!\s*(doctype|entity)/i;
@@ -90,7 +90,7 @@ function reject(reason: CallbackRejection, componentAppid?: string, infoType?: s
 }
 
 /**
- * SPEC §4, in this order: size → envelope → component → timestamp → signature → decrypt → inner
+ * docs/http-behaviour.md, in this order: size → envelope → component → timestamp → signature → decrypt → inner
  * message → publish. Nothing reaches AES before the signature has passed, and nothing of a
  * rejected push is published.
  */

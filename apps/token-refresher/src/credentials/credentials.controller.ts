@@ -21,7 +21,7 @@ import { ListCredentials } from './list-credentials.js';
 import { PutApp } from './put-app.js';
 import { PutComponent } from './put-component.js';
 
-/** Admin subjects of SPEC §3 (token-refresher). Replies never hold a secret. */
+/** Admin subjects of docs/nats-interface.md (token-refresher). Replies never hold a secret. */
 @NatsController()
 export class CredentialsController {
   constructor(

@@ -20,7 +20,7 @@ function decode(text: string, source: string): Buffer {
 }
 
 /**
- * The master key (SPEC §2): `WXGATE_MASTER_KEY` when set, else the key file, created once with
+ * The master key (README "Configuration"): `WXGATE_MASTER_KEY` when set, else the key file, created once with
  * 32 random bytes (mode 0600, exclusive create so two replicas starting together agree).
  */
 export function loadMasterKey(options: { value?: string; file: string }): Buffer {

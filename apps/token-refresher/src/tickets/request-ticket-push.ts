@@ -5,7 +5,7 @@ import { CredentialRepository, type Component } from '../persistence/credential.
 
 /** A ticket older than this means pushes stopped (WeChat pushes every 10 minutes). */
 export const TICKET_STALE_MS = 20 * 60_000;
-/** `api_start_push_ticket` at most this often per component (SPEC §3). */
+/** `api_start_push_ticket` at most this often per component (docs/nats-interface.md). */
 export const PUSH_REQUEST_INTERVAL_MS = 10 * 60_000;
 const CHECK_EVERY_MS = 60_000;
 

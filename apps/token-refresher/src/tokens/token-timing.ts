@@ -2,12 +2,12 @@ import type { CredentialKind } from '@wxgate/contracts';
 
 /**
  * stable_token's normal mode hands out the current token until less than 300 s of it are left
- * (WECHAT.md). An app token is refreshed 200 s before its served expiry, which is 60 s before
+ * (docs/wechat-protocol.md). An app token is refreshed 200 s before its served expiry, which is 60 s before
  * WeChat's and may be moved up to 30 s earlier by jitter: WeChat then has at most 290 s left, so
  * the call always gets the next token — one call per token lifetime.
  */
 export const APP_REFRESH_AHEAD_MS = 200_000;
-/** stable_token force_refresh: at most one per 30 s per app (WECHAT.md). */
+/** stable_token force_refresh: at most one per 30 s per app (docs/wechat-protocol.md). */
 export const APP_FORCE_REFRESH_INTERVAL_MS = 30_000;
 const SAFETY_MARGIN_MS = 60_000;
 const BACKOFF_BASE_MS = 1_000;

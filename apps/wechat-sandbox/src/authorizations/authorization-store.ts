@@ -17,7 +17,7 @@ export interface Authorization {
 
 export interface IssuedCode {
   authorizationCode: string;
-  /** Unix seconds (the ⚠ of WECHAT.md: seen as a timestamp in practice). */
+  /** Unix seconds (the ⚠ of docs/wechat-protocol.md: seen as a timestamp in practice). */
   expiresAt: number;
 }
 
