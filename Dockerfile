@@ -1,4 +1,4 @@
-# One image for the three services; the compose file (or `docker run … node dist/apps/<app>/main.js`)
+# One image for the three services and the console; the compose file (or `docker run … node dist/apps/<app>/main.js`)
 # picks the service by command. The admin CLI is in it too: `node bin/wxgate.js status`.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -26,7 +26,7 @@ COPY --from=build /app/bin ./bin
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 VOLUME ["/app/data"]
-EXPOSE 8080 8443 8081 9090 9091 9092
+EXPOSE 8080 8443 8081 8090 9090 9091 9092 9093
 # The slim image has no curl: readiness is probed with node's fetch on ADMIN_PORT.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.ADMIN_PORT||9090)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

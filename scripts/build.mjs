@@ -2,7 +2,7 @@
 // ESM paths, so `node dist/apps/<app>/main.js` runs without a loader. The output is built in a
 // scratch folder and swapped in, so a process started during a build never sees half-rewritten files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 const scratch = `.build-${process.pid}`;
 const run = (bin, args) => execFileSync(process.execPath, [`node_modules/${bin}`, ...args], { stdio: 'inherit' });
@@ -13,6 +13,10 @@ try {
   for (const app of readdirSync('apps')) {
     if (existsSync(`${scratch}/apps/${app}/src/main.js`)) {
       writeFileSync(`${scratch}/apps/${app}/main.js`, "import './src/main.js';\n");
+    }
+    // Files an app reads at run time beside its code (the console's templates and static files).
+    for (const folder of ['views', 'assets']) {
+      if (existsSync(`apps/${app}/${folder}`)) cpSync(`apps/${app}/${folder}`, `${scratch}/apps/${app}/${folder}`, { recursive: true });
     }
   }
   const old = `.build-old-${process.pid}`;

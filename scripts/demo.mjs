@@ -38,12 +38,12 @@ async function choosePorts() {
   const base = process.env.DEMO_PORT_BASE;
   if (base !== undefined && base !== '') {
     const b = Number(base);
-    if (!Number.isInteger(b) || b < 1024 || b > 65_527) throw new Error(`DEMO_PORT_BASE must be a port number between 1024 and 65527, got ${JSON.stringify(base)}`);
-    return { http: b, tls: b + 1, callback: b + 2, forwarderAdmin: b + 3, policyAdmin: b + 4, refresherAdmin: b + 5, sandbox: b + 6, nats: b + 7 };
+    if (!Number.isInteger(b) || b < 1024 || b > 65_525) throw new Error(`DEMO_PORT_BASE must be a port number between 1024 and 65525, got ${JSON.stringify(base)}`);
+    return { http: b, tls: b + 1, callback: b + 2, forwarderAdmin: b + 3, policyAdmin: b + 4, refresherAdmin: b + 5, sandbox: b + 6, nats: b + 7, console: b + 8, consoleAdmin: b + 9 };
   }
   // The SPEC's defaults; a private NATS on 4222 when free (so `npx wxgate` needs no flag), else any port.
   const nats = (await portFree(4222)) ? 4222 : await freePort();
-  return { http: 8080, tls: 8443, callback: 8081, forwarderAdmin: 9090, policyAdmin: 9091, refresherAdmin: 9092, sandbox: 9100, nats };
+  return { http: 8080, tls: 8443, callback: 8081, forwarderAdmin: 9090, policyAdmin: 9091, refresherAdmin: 9092, sandbox: 9100, nats, console: 8090, consoleAdmin: 9093 };
 }
 
 const PORT_NAMES = {
@@ -55,6 +55,8 @@ const PORT_NAMES = {
   refresherAdmin: 'token-refresher admin',
   sandbox: 'WeChat sandbox',
   nats: 'NATS',
+  console: 'console',
+  consoleAdmin: 'console admin',
 };
 
 /** A plain-JSON NATS request; an `{"error":…}` reply is thrown with its reason. */
@@ -76,6 +78,7 @@ async function sandboxAdmin(base, route, body) {
 class Fatal extends Error {}
 
 let supervisor;
+let consolePassword;
 
 async function until(what, probe, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -125,7 +128,7 @@ function jsapiOrder(outTradeNo, ports) {
 }
 
 async function main() {
-  for (const app of ['wechat-sandbox', 'token-refresher', 'policy', 'forwarder']) {
+  for (const app of ['wechat-sandbox', 'token-refresher', 'policy', 'forwarder', 'console']) {
     if (!existsSync(path.join(ROOT, 'dist/apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: run npm run build (npm run demo does)`);
   }
   const ports = await choosePorts();
@@ -177,6 +180,8 @@ async function run(ports) {
     return (await fetch(`${sandboxUrl}/__sandbox/state`).catch(() => undefined))?.ok;
   });
 
+  // The console's sign-in password: CONSOLE_PASSWORD when set, else a new one per demo run (printed).
+  consolePassword = process.env.CONSOLE_PASSWORD || randomBytes(9).toString('base64url');
   const common = {
     ...process.env,
     NATS_URL: natsUrl,
@@ -194,6 +199,7 @@ async function run(ports) {
     ['token-refresher', ports.refresherAdmin, { DATABASE_URL: `sqlite:${path.join(dataDir, 'token-refresher.sqlite')}`, WXGATE_MASTER_KEY_FILE: path.join(dataDir, 'master.key'), CALLBACK_PORT: String(ports.callback) }],
     ['policy', ports.policyAdmin, { DATABASE_URL: `sqlite:${path.join(dataDir, 'policy.sqlite')}` }],
     ['forwarder', ports.forwarderAdmin, { ENV_ID, PORT: String(ports.http), TLS_PORT: String(ports.tls), CERT_DIR: path.join(dataDir, 'cert') }],
+    ['console', ports.consoleAdmin, { CONSOLE_PORT: String(ports.console), CONSOLE_PASSWORD: consolePassword }],
   ];
   // The forwarder stops first (tier 3) while the services it asks are still up.
   const started = apps.map(([app, adminPort, env]) => [supervisor.startApp(app, { ...common, ...env, ADMIN_PORT: String(adminPort) }, app === 'forwarder' ? 3 : 2), adminPort]);
@@ -251,6 +257,7 @@ async function run(ports) {
     `  environment   ${ENV_ID}, owned by the component; allowlist ${ALLOWLIST.join(' ')}`,
     `  forwarder     http://127.0.0.1:${ports.http}  https://127.0.0.1:${ports.tls}`,
     `  WeChat        the sandbox at ${sandboxUrl} (it echoes what it received, tokenOwner = whose token wxgate injected)`,
+    `  console       http://127.0.0.1:${ports.console}/  password ${consolePassword}`,
     `  WeChat Pay    merchant ${MCHID} bound to ${ENV_ID}; the sandbox plays api.mch.weixin.qq.com`,
     '',
     'A JSAPI order placed through the relay (no key in the caller):',

@@ -1,19 +1,19 @@
 // Finds or provisions `nats-server` (SPEC §6) and starts private servers. Shared by the tests,
 // `npm start`, `npm run demo` and `npm run bench`, so every entry point provisions it the same way.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
 
-function onPath(name) {
+function onPath(name, candidates = []) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const file = path.join(dir, name);
     if (dir && existsSync(file)) return file;
   }
-  return CANDIDATES.find((f) => existsSync(f));
+  return candidates.find((f) => existsSync(f));
 }
 
 function isDebian() {
@@ -24,21 +24,31 @@ function isDebian() {
   }
 }
 
-/** The path of `nats-server`, installing Debian's package when missing and allowed. */
-export function ensureNatsServer() {
-  const found = onPath('nats-server');
+/**
+ * The path of a program, installing its Debian package when it is missing and we are root on
+ * Debian/Ubuntu (CI and fresh machines); otherwise an error saying how to install it.
+ */
+export function ensureDebianProgram({ binary, debianPackage = binary, candidates = [], hint }) {
+  const found = onPath(binary, candidates);
   if (found) return found;
   if (isDebian() && process.getuid?.() === 0) {
-    process.stderr.write('nats-server not found: installing Debian package nats-server\n');
+    process.stderr.write(`${binary} not found: installing Debian package ${debianPackage}\n`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'ignore', env });
-    const installed = onPath('nats-server');
+    execFileSync('apt-get', ['install', '-y', '-qq', debianPackage], { stdio: 'ignore', env });
+    const installed = onPath(binary, candidates);
     if (installed) return installed;
   }
-  throw new Error(
-    'nats-server not found: install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or https://github.com/nats-io/nats-server/releases) and put it on PATH',
-  );
+  throw new Error(`${binary} not found: ${hint}`);
+}
+
+/** The path of `nats-server`, installing Debian's package when missing and allowed. */
+export function ensureNatsServer() {
+  return ensureDebianProgram({
+    binary: 'nats-server',
+    candidates: CANDIDATES,
+    hint: 'install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or https://github.com/nats-io/nats-server/releases) and put it on PATH',
+  });
 }
 
 export function freePort(host = '127.0.0.1') {
@@ -127,6 +137,99 @@ export async function startNatsServer({ port, storeDir } = {}) {
         if (child.exitCode === null) child.kill('SIGKILL');
       }
       if (!storeDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts a private nats-server cluster with JetStream on loopback: `size` nodes, client and route
+ * ports free, each node its own store directory and config file (the recipe of docs/scale-out.md).
+ * Returns `{urls, url, nodes: [{name, url, port, pid, storeDir, kill(signal), start()}], stop()}`;
+ * `url` lists every node, as `NATS_URL` would in production.
+ */
+export async function startNatsCluster({ size = 3, name = 'wxgate' } = {}) {
+  const binary = ensureNatsServer();
+  const root = mkdtempSync(path.join(os.tmpdir(), 'wxgate-nats-cluster-'));
+  const specs = [];
+  for (let i = 0; i < size; i++) specs.push({ name: `n${i + 1}`, port: await freePort(), routePort: await freePort() });
+  const routes = specs.map((n) => `nats-route://127.0.0.1:${n.routePort}`);
+  const nodes = specs.map((spec) => {
+    const storeDir = path.join(root, spec.name);
+    const configFile = path.join(root, `${spec.name}.conf`);
+    writeFileSync(
+      configFile,
+      [
+        `server_name: ${spec.name}`,
+        `listen: 127.0.0.1:${spec.port}`,
+        `jetstream { store_dir: "${storeDir}" }`,
+        `cluster {`,
+        `  name: ${name}`,
+        `  listen: 127.0.0.1:${spec.routePort}`,
+        `  routes: [${routes.filter((r) => !r.endsWith(`:${spec.routePort}`)).join(', ')}]`,
+        `}`,
+        '',
+      ].join('\n'),
+    );
+    let child;
+    let exited;
+    let stderr = '';
+    const node = {
+      name: spec.name,
+      url: `nats://127.0.0.1:${spec.port}`,
+      port: spec.port,
+      storeDir,
+      configFile,
+      get pid() {
+        return child?.pid;
+      },
+      get running() {
+        return child !== undefined && child.exitCode === null && child.signalCode === null;
+      },
+      /** Starts (or restarts, keeping its store) this node; resolves when its client port answers. */
+      async start() {
+        child = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+        stderr = '';
+        child.stderr.on('data', (d) => (stderr += d.toString()));
+        exited = new Promise((resolve) => child.once('exit', resolve));
+        const failed = exited.then((code) => {
+          throw new Error(`nats-server ${spec.name} exited (${code}): ${stderr.trim().split('\n').pop()}`);
+        });
+        try {
+          await Promise.race([waitForPort(spec.port), failed]);
+        } catch (err) {
+          child.kill('SIGKILL');
+          throw err;
+        }
+        failed.catch(() => undefined);
+      },
+      /** SIGKILL by default: the node dies as a crashed machine would. */
+      async kill(signal = 'SIGKILL') {
+        if (!node.running) return;
+        child.kill(signal);
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+        if (node.running) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      },
+    };
+    return node;
+  });
+  try {
+    await Promise.all(nodes.map((n) => n.start()));
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.kill()));
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+  const urls = nodes.map((n) => n.url);
+  return {
+    urls,
+    url: urls.join(','),
+    nodes,
+    async stop() {
+      await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }

@@ -35,7 +35,7 @@ describe('docker-compose.yml', () => {
       return end === -1 ? rest : rest.slice(0, end + 1);
     };
     expect(service('nats')).toMatch(/- -js\n\s+- -sd\n\s+- \/data/);
-    for (const [app, adminPort] of [['token-refresher', 9092], ['policy', 9091], ['forwarder', 9090]] as const) {
+    for (const [app, adminPort] of [['token-refresher', 9092], ['policy', 9091], ['forwarder', 9090], ['console', 9093]] as const) {
       const text = service(app);
       expect(text).toContain('image: wxgate:local');
       expect(text).toContain(`dist/apps/${app}/main.js`);
@@ -43,6 +43,7 @@ describe('docker-compose.yml', () => {
       expect(text).toMatch(/nats:\n\s+condition: service_healthy/);
       expect(text).toContain('NATS_URL: nats://nats:4222');
     }
+    expect(service('console')).toMatch(/host_ip: 127\.0\.0\.1[\s\S]*published: "?8090"?|127\.0\.0\.1:8090:8090/);
     expect(service('forwarder')).toMatch(/published: "?8080"?[\s\S]*published: "?8443"?|8080:8080[\s\S]*8443:8443/);
   });
 });

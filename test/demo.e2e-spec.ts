@@ -21,14 +21,14 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /**
- * A base port with the 8 ports the demo uses (DEMO_PORT_BASE … +7) all free. Chosen below the
+ * A base port with the 10 ports the demo uses (DEMO_PORT_BASE … +9) all free. Chosen below the
  * kernel's ephemeral range (32768+ on Linux), where outgoing connections would keep taking ports
  * between this check and the demo's listen.
  */
 async function portBase(): Promise<number> {
   for (;;) {
     const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
-    const free = await Promise.all(Array.from({ length: 8 }, (_, i) => portFree(base + i)));
+    const free = await Promise.all(Array.from({ length: 10 }, (_, i) => portFree(base + i)));
     if (free.every(Boolean)) return base;
   }
 }
@@ -120,10 +120,17 @@ describe('npm run demo', () => {
       expect(connect.status).toBe(200);
       expect(tokenOwner(connect)).toMatchObject({ kind: 'authorizer', appid: MINI_PROGRAM });
 
+      // The console line: its URL and password sign in.
+      const [, consoleUrl, password] = /console\s+(http:\S+)\s+password (\S+)/.exec(out) ?? [];
+      expect((await fetch(`${consoleUrl}login`)).status).toBe(200);
+      const signIn = await fetch(`${consoleUrl}login`, { method: 'POST', body: new URLSearchParams({ password: password! }), redirect: 'manual' });
+      expect(signIn.status).toBe(303);
+      expect(signIn.headers.get('set-cookie')).toMatch(/HttpOnly/);
+
       // Ctrl-C: the demo stops everything it started and exits 0.
       const pidLine = out.split('\n').find((l) => l.startsWith('pids: ')) ?? '';
       const pids = [...pidLine.matchAll(/([\w-]+)=(\d+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]) }));
-      expect(pids.map((p) => p.name)).toEqual(['nats-server', 'wechat-sandbox', 'token-refresher', 'policy', 'forwarder']);
+      expect(pids.map((p) => p.name)).toEqual(['nats-server', 'wechat-sandbox', 'token-refresher', 'policy', 'forwarder', 'console']);
       demo.kill('SIGINT');
       const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
       const leftovers = pids.filter((p) => alive(p.pid));
@@ -163,11 +170,11 @@ describe('npm run demo', () => {
         throw new Error(`${err.message}\n--- demo output ---\n${out}`);
       });
       pids = [...(out.split('\n').find((l) => l.startsWith('pids: ')) ?? '').matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
-      expect(pids).toHaveLength(5);
+      expect(pids).toHaveLength(6); // nats-server, sandbox, the three services, the console
       shell.kill('SIGKILL');
       await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, what: 'every process the demo started to exit' });
-      const free = await Promise.all(Array.from({ length: 8 }, (_, i) => portFree(base + i)));
-      expect(free).toEqual(Array(8).fill(true));
+      const free = await Promise.all(Array.from({ length: 10 }, (_, i) => portFree(base + i)));
+      expect(free).toEqual(Array(10).fill(true));
     } finally {
       if (shell.exitCode === null && shell.signalCode === null) shell.kill('SIGKILL');
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { natsClient, startApp, startNatsServer, tempDir, type AppProcess, type NatsServerHandle } from './support/harness.js';
-import { call, check, describeOn, POLICY_BACKENDS, type PolicyBackend } from './support/policy-backends.js';
+import { natsClient, startApp, startNatsServer, tempDir, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
+import { call, check, checkWithRevision, describeOn, POLICY_BACKENDS, type PolicyBackend } from './support/policy-backends.js';
 
 const APP = 'wx1234567890abcdef';
 const SHARED = 'wx2234567890abcdef';
@@ -169,6 +169,20 @@ describe.each(POLICY_BACKENDS)('policy admin over NATS on %s (built app, private
       expect(await call(nc, 'wxgate.admin.env.put', { envId: 'prod', ownerAppid: APP, ownerKind: 'app' })).toEqual(OK);
       expect(await call(nc, 'wxgate.admin.env.get', { envId: 'prod' })).toEqual({ envId: 'prod', ownerAppid: APP, ownerKind: 'app', paths: [], appids: [] });
       expect((await check(nc, 'prod', '/wxa/getwxacode')).reason).toBe('PATH_NOT_ALLOWED');
+    });
+
+    it('raises the revision with every committed change (not a no-op), announces it in policy.changed and reports it in policy.check', async () => {
+      const heard: number[] = [];
+      const sub = nc.subscribe('wxgate.events.policy.changed.rev', { callback: (_err, msg) => void heard.push((msg.json() as { revision: number }).revision) });
+      expect(await call(nc, 'wxgate.admin.env.put', { envId: 'rev', ownerAppid: APP, ownerKind: 'app' })).toEqual(OK);
+      expect(await call(nc, 'wxgate.admin.allowlist.add', { envId: 'rev', paths: ['/wxa/commit'] })).toEqual(OK);
+      expect(await call(nc, 'wxgate.admin.allowlist.add', { envId: 'rev', paths: ['/wxa/commit'] })).toEqual(OK);
+      expect(await call(nc, 'wxgate.admin.allowlist.remove', { envId: 'rev', paths: ['/wxa/commit'] })).toEqual(OK);
+      await waitFor(() => heard.length === 3, { what: 'three policy.changed' });
+      sub.unsubscribe();
+      expect([heard[1]! - heard[0]!, heard[2]! - heard[1]!]).toEqual([1, 1]);
+      expect(await checkWithRevision(nc, 'rev', '/wxa/commit', undefined, heard[2])).toMatchObject({ allowed: false, reason: 'PATH_NOT_ALLOWED', revision: heard[2] });
+      expect((await checkWithRevision(nc, 'rev', '/wxa/commit')).revision).toBeGreaterThanOrEqual(heard[2]!);
     });
 
     (name === 'PostgreSQL' ? it : it.skip)('answers checks from memory alone: they keep working while the database is gone', async () => {

@@ -7,9 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { freePort, startNatsServer as startNatsProcess, type NatsServerHandle } from '../../scripts/nats-server.mjs';
+import {
+  freePort,
+  startNatsCluster as startNatsClusterProcesses,
+  startNatsServer as startNatsProcess,
+  type NatsClusterHandle,
+  type NatsClusterNode,
+  type NatsServerHandle,
+} from '../../scripts/nats-server.mjs';
 
-export { freePort, type NatsServerHandle };
+export { freePort, type NatsClusterHandle, type NatsClusterNode, type NatsServerHandle };
 
 /**
  * Everything this test file started. `test/support/cleanup.ts` stops what is left after the file,
@@ -23,9 +30,8 @@ export async function stopEverythingStarted(): Promise<void> {
   await Promise.all(left.map((r) => r.kill().catch(() => undefined)));
 }
 
-/** A private `nats-server -js` on a free port, stopped after the file at the latest. */
-export async function startNatsServer(options?: { port?: number; storeDir?: string }): Promise<NatsServerHandle> {
-  const handle = await startNatsProcess(options);
+/** Stops `handle` after the file at the latest (unless the test stops it first). */
+function stoppedAfterFile<H extends { stop(): Promise<void> }>(handle: H): H {
   const entry = { kill: () => handle.stop() };
   running.add(entry);
   const stop = handle.stop.bind(handle);
@@ -36,6 +42,16 @@ export async function startNatsServer(options?: { port?: number; storeDir?: stri
       await stop();
     },
   };
+}
+
+/** A private `nats-server -js` on a free port, stopped after the file at the latest. */
+export async function startNatsServer(options?: { port?: number; storeDir?: string }): Promise<NatsServerHandle> {
+  return stoppedAfterFile(await startNatsProcess(options));
+}
+
+/** A private 3-node nats-server cluster with JetStream on loopback, stopped after the file at the latest. */
+export async function startNatsCluster(options?: { size?: number }): Promise<NatsClusterHandle> {
+  return stoppedAfterFile(await startNatsClusterProcesses(options));
 }
 
 export const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -67,7 +83,7 @@ export async function waitFor<T>(probe: () => T | Promise<T>, { timeoutMs = 10_0
   }
 }
 
-export type AppName = 'token-refresher' | 'policy' | 'forwarder' | 'wechat-sandbox';
+export type AppName = 'token-refresher' | 'policy' | 'forwarder' | 'wechat-sandbox' | 'console';
 
 export interface AppProcess {
   app: AppName;

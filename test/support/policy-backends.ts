@@ -31,5 +31,11 @@ export type Reply = Record<string, unknown> & { error?: { reason: string; messag
 
 export const call = (nc: NatsConnection, subject: string, payload: object | string = {}) => rawRequest(nc, subject, payload) as Promise<Reply>;
 
-export const check = (nc: NatsConnection, envId: string, path: string, fromAppid?: string) =>
-  call(nc, 'wxgate.policy.check', fromAppid === undefined ? { envId, path } : { envId, path, fromAppid });
+/** The decision alone: the revision it carries is a lower bound, asserted by its own tests. */
+export const check = async (nc: NatsConnection, envId: string, path: string, fromAppid?: string) => {
+  const { revision: _revision, ...decision } = await checkWithRevision(nc, envId, path, fromAppid);
+  return decision as Reply;
+};
+
+export const checkWithRevision = (nc: NatsConnection, envId: string, path: string, fromAppid?: string, minRevision?: number) =>
+  call(nc, 'wxgate.policy.check', { envId, path, ...(fromAppid === undefined ? {} : { fromAppid }), ...(minRevision === undefined ? {} : { minRevision }) }) as Promise<Reply & { revision?: number }>;

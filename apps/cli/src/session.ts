@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { WxgateError } from '@wxgate/contracts';
+import { serviceOfSubject, WxgateError } from '@wxgate/contracts';
 // The lib's files, not its index: the index also loads NestJS, half a second on every CLI call.
 import { natsConnectionOptions } from '../../../libs/nats/src/connection-options.js';
 import { natsConfigShape, type NatsConfig } from '../../../libs/nats/src/nats.config.js';
@@ -31,11 +31,6 @@ export function natsConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Nats
     throw usage(`${name} ${issue.message}`);
   }
   return parsed.data;
-}
-
-/** Which service answers a subject, to say who is not running. */
-function serviceOf(subject: string): string {
-  return /^wxgate\.admin\.(env|allowlist|share)\.|^wxgate\.policy\./.test(subject) ? 'policy' : 'token-refresher';
 }
 
 /** `nats://user:pass@host` → `nats://***@host` (also without a scheme): URLs are printed, secrets never. */
@@ -95,7 +90,7 @@ export class Session {
       }
       if (err instanceof NatsUnavailableError) {
         const cause = /no responders|503/i.test(err.message) ? 'no responders' : 'no answer in time';
-        throw new CliExit(ExitCode.UNAVAILABLE, `${serviceOf(subject)} is not answering on ${subject} (${cause}) at NATS ${this.servers}: is it running, and is this the NATS it uses (NATS_URL, --nats)?`);
+        throw new CliExit(ExitCode.UNAVAILABLE, `${serviceOfSubject(subject)} is not answering on ${subject} (${cause}) at NATS ${this.servers}: is it running, and is this the NATS it uses (NATS_URL, --nats)?`);
       }
       throw err;
     }

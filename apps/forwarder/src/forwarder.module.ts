@@ -7,6 +7,7 @@ import { CLOCK } from './control-plane/clock.js';
 import { ControlPlane } from './control-plane/control-plane.js';
 import { PolicyDecisions } from './decisions/policy-decisions.js';
 import { RelayServers } from './ingress/relay-servers.js';
+import { RelayStatsResponder } from './metrics/relay-stats.responder.js';
 import { RelayMetrics } from './metrics/relay.metrics.js';
 import { PayControl } from './pay/pay-control.js';
 import { PayRelay } from './pay/pay-relay.js';
@@ -40,6 +41,7 @@ export class ForwarderModule {
         PayRelay,
         RelayPipeline,
         RelayServers,
+        RelayStatsResponder,
       ],
     };
   }

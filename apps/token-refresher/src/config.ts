@@ -25,8 +25,12 @@ export const RefresherConfigSchema = z.object({
   UPSTREAM_TIMEOUT_MS: positiveInt(30_000),
   /** Global cap on proactive refreshes per second, so thousands of authorizers never burst. */
   REFRESH_MAX_PER_S: positiveInt(20),
-  /** How long a replica holds a credential's refresh lease; a crashed holder delays a refresh by at most this. */
-  REFRESH_LEASE_TTL_MS: positiveInt(15_000),
+  /**
+   * A credential's refresh lease, renewed every third of it while the refresh runs: a crashed
+   * holder delays that refresh by at most this. Keep it under ~8 s so a waiting relay request
+   * (10 s) gets the token from the replica that takes over.
+   */
+  REFRESH_LEASE_TTL_MS: positiveInt(6_000),
   /** Ceiling of the exponential backoff after failed refreshes of one credential. */
   REFRESH_BACKOFF_MAX_S: positiveInt(300),
   /** How often every replica re-reads all token expiries (it also hears token.refreshed at once). */

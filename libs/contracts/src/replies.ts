@@ -76,13 +76,34 @@ export interface PolicyDeny {
   errcode: number;
   message: string;
 }
-export type PolicyDecision = PolicyAllow | PolicyDeny;
+/**
+ * `revision` (additive to SPEC §3): the policy revision the answering replica's copy of the
+ * environment holds at least; a relay never caches an answer older than a change it heard of.
+ */
+export type PolicyDecision = (PolicyAllow | PolicyDeny) & { revision?: number };
 /** `policy.check` with `api: "pay"`. */
-export type PayPolicyDecision = { allowed: true; credential: { kind: 'merchant'; mchid: string } } | PolicyDeny;
+export type PayPolicyDecision = ({ allowed: true; credential: { kind: 'merchant'; mchid: string } } | PolicyDeny) & { revision?: number };
 
 export interface PingReply {
   app: string;
   instance: string;
   version: string;
   uptimeS: number;
+}
+
+/** `wxgate.admin.relay.stats`: one forwarder replica's counters since it started. */
+export interface RelayStatsReply {
+  app: 'forwarder';
+  instance: string;
+  envId: string;
+  /** Epoch ms when the counters were read. */
+  at: number;
+  uptimeS: number;
+  calls: {
+    total: number;
+    /** By wxgate reason; `""` = relayed and answered by WeChat (whatever its errcode). */
+    byReason: Record<string, number>;
+    /** By the HTTP status the caller got. */
+    byStatus: Record<string, number>;
+  };
 }

@@ -61,6 +61,11 @@ export const PolicyCheckRequest = z.object({
   /** `pay`: a WeChat Pay call, answered with the merchant to sign with (see docs/wechat-pay.md). */
   api: z.enum(['wechat', 'pay']).optional(),
   fromMchid: z.string().min(1).optional(),
+  /**
+   * The caller heard `policy.changed` with this revision: a replica that has not reached it
+   * reloads the environment before answering (docs/scale-out.md). Additive to SPEC §3.
+   */
+  minRevision: z.number().int().nonnegative().optional(),
 });
 
 // --- events ---
@@ -69,6 +74,8 @@ export const AuthorizerEvent = z.object({
   funcScopes: z.array(z.number().int()).default([]),
   at: z.number().int().nonnegative(),
 });
+/** `policy.changed`: `revision` (additive to SPEC's `{}`) = the policy revision after the change. */
+export const PolicyChangedEvent = z.object({ revision: z.number().int().nonnegative().optional() }).loose();
 /**
  * `token.refreshed`: the credential's token changed; whoever caches it drops an entry with another
  * `expiresAt`. `expiresAt: 0` = the credential has no token any more (deleted, unauthorized).
@@ -105,4 +112,5 @@ export type ShareChangeRequest = z.infer<typeof ShareChangeRequest>;
 export type PolicyCheckRequest = z.infer<typeof PolicyCheckRequest>;
 export type AuthorizerEvent = z.infer<typeof AuthorizerEvent>;
 export type TokenRefreshedEvent = z.infer<typeof TokenRefreshedEvent>;
+export type PolicyChangedEvent = z.infer<typeof PolicyChangedEvent>;
 export type WechatEvent = z.infer<typeof WechatEvent>;

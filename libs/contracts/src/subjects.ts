@@ -95,6 +95,11 @@ export const Subjects = {
     merchantBindings: 'wxgate.admin.merchant.bindings',
     /** Extension: every replica of every service answers (outside queue groups) with its identity. */
     ping: 'wxgate.admin.ping',
+    /**
+     * Extension: every forwarder replica answers (outside queue groups) with its cumulative call
+     * counters, `RelayStatsReply`; the console samples it for its traffic chart.
+     */
+    relayStats: 'wxgate.admin.relay.stats',
   },
   policy: {
     check: 'wxgate.policy.check',
@@ -125,6 +130,12 @@ export const Subjects = {
     payAll: 'wxgate.events.pay.>',
   },
 } as const;
+
+/** Which app answers an admin or policy subject, to say who is not running. */
+export function serviceOfSubject(subject: string): 'policy' | 'token-refresher' | 'forwarder' {
+  if (subject === Subjects.admin.relayStats) return 'forwarder';
+  return /^wxgate\.admin\.(env|allowlist|share|caller|merchant\.(bind|unbind|bindings))\b|^wxgate\.policy\./.test(subject) ? 'policy' : 'token-refresher';
+}
 
 /**
  * The credential a subject names after `prefix` (one of CREDENTIAL_SUBJECT_PREFIXES), or a

@@ -1,3 +1,4 @@
+export * from './admin-status.js';
 export * from './connection-options.js';
 export * from './durable-consumer.js';
 export * from './events-stream.js';

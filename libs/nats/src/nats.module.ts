@@ -13,6 +13,9 @@ export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 const NATS_CONFIG = Symbol('NATS_CONFIG');
 export const INSTANCE_ID = randomUUID().slice(0, 8);
 
+/** How long a publish with a message id keeps retrying while the stream has no leader. */
+const PUBLISH_BUDGET_MS = 4_000;
+const PUBLISH_ATTEMPT_MS = 1_500;
 /** How long a broadcast waits for the server to have taken it (it never waits for the stream). */
 const BROADCAST_FLUSH_MS = 2_000;
 /** Attempts to store a broadcast's copy in the stream, 1 s apart and doubling: inside the 2-minute duplicate window. */
@@ -29,11 +32,24 @@ export class EventPublisher {
 
   /**
    * A durable event: resolves once the stream has stored it. `msgId` deduplicates within the
-   * stream's 2-minute window.
+   * stream's 2-minute window, which makes a retry safe: while a cluster elects a new stream leader
+   * (seconds), a publish with an id is retried until PUBLISH_BUDGET_MS has passed, so a WeChat
+   * callback can still be answered within WeChat's 5 s.
    */
   async publish(subject: string, body: unknown, msgId?: string): Promise<{ duplicate: boolean }> {
-    const ack = await this.js.publish(subject, encodeJson(body), msgId ? { msgID: msgId } : undefined);
-    return { duplicate: ack.duplicate };
+    const data = encodeJson(body);
+    if (!msgId) return { duplicate: (await this.js.publish(subject, data)).duplicate };
+    const deadline = Date.now() + PUBLISH_BUDGET_MS;
+    for (;;) {
+      const left = deadline - Date.now();
+      try {
+        const ack = await this.js.publish(subject, data, { msgID: msgId, timeout: Math.max(250, Math.min(PUBLISH_ATTEMPT_MS, left)) });
+        return { duplicate: ack.duplicate };
+      } catch (err) {
+        if (Date.now() + 250 >= deadline || this.nc.isClosed()) throw err;
+        await new Promise((r) => setTimeout(r, 100).unref());
+      }
+    }
   }
 
   /**

@@ -1,74 +1,13 @@
 import type { Command } from 'commander';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { createInbox, type NatsConnection } from '@nats-io/transport-node';
-import { EVENTS_STREAM, Subjects, type CredentialListItem, type PingReply } from '@wxgate/contracts';
+import { Subjects, type CredentialListItem } from '@wxgate/contracts';
+// The lib's file, not its index: the index also loads NestJS, half a second on every CLI call.
+import { eventsStatus, pingAll } from '../../../../libs/nats/src/admin-status.js';
 import type { CliContext } from '../context.js';
 import { CliExit, ExitCode } from '../exit.js';
 import { formatDuration, formatTime, table } from '../format.js';
 import { credentialsTable } from './credentials.command.js';
 
 const SERVICES = ['token-refresher', 'policy', 'forwarder'];
-/** Every replica answers the ping outside queue groups; listen this long for all of them. */
-const PING_WINDOW_MS = 500;
-
-async function pingAll(nc: NatsConnection): Promise<PingReply[]> {
-  const inbox = createInbox();
-  const replies: PingReply[] = [];
-  const sub = nc.subscribe(inbox, {
-    callback: (_err, msg) => {
-      try {
-        replies.push(msg.json<PingReply>());
-      } catch {
-        // Not a wxgate ping reply: ignore.
-      }
-    },
-  });
-  nc.publish(Subjects.admin.ping, '', { reply: inbox });
-  await new Promise((r) => setTimeout(r, PING_WINDOW_MS));
-  sub.unsubscribe();
-  return replies.sort((a, b) => a.app.localeCompare(b.app) || a.instance.localeCompare(b.instance));
-}
-
-/** The server sends RFC 3339 strings where the typings say nanoseconds; accept both. */
-function timestamp(value: unknown): number | undefined {
-  if (typeof value === 'string' && !value.startsWith('0001')) return Date.parse(value);
-  if (typeof value === 'number' && value > 0) return Math.floor(value / 1e6);
-  return undefined;
-}
-
-interface EventsStatus {
-  stream: string;
-  messages: number;
-  bytes: number;
-  lastAt?: number;
-  consumers: { name: string; pending: number; ackPending: number; redelivered: number; lastDeliveredAt?: number }[];
-}
-
-async function eventsStatus(nc: NatsConnection, timeoutMs: number): Promise<EventsStatus | { error: string }> {
-  try {
-    const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
-    const info = await jsm.streams.info(EVENTS_STREAM);
-    const consumers: EventsStatus['consumers'] = [];
-    for await (const c of jsm.consumers.list(EVENTS_STREAM)) {
-      consumers.push({
-        name: c.name,
-        pending: c.num_pending,
-        ackPending: c.num_ack_pending,
-        redelivered: c.num_redelivered,
-        lastDeliveredAt: timestamp(c.delivered.last_active),
-      });
-    }
-    return {
-      stream: EVENTS_STREAM,
-      messages: info.state.messages,
-      bytes: info.state.bytes,
-      lastAt: info.state.messages ? timestamp(info.state.last_ts) : undefined,
-      consumers: consumers.sort((a, b) => a.name.localeCompare(b.name)),
-    };
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
-}
 
 export function registerStatusCommand(program: Command, cli: CliContext): void {
   program

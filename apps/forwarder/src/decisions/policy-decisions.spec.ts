@@ -22,7 +22,57 @@ function setup() {
   return { decisions, asked, advance: (ms: number) => (now += ms), setDown: (v: boolean) => (down = v), setHold: (v: boolean) => (hold = v), release };
 }
 
+/** A policy service whose replicas answer at the revision `revisionFor` gives, with a policy.changed hook. */
+function revisionedSetup(revisionFor: (request: PolicyCheckRequest) => number) {
+  const asked: PolicyCheckRequest[] = [];
+  let changed: ((subject: string, body: unknown) => void) | undefined;
+  const source: PolicySource = {
+    async checkPolicy(request): Promise<PolicyDecision> {
+      asked.push(request);
+      return { allowed: true, credential: { kind: 'app', appid: 'wxowner0001' }, tokenParam: 'access_token', revision: revisionFor(request) };
+    },
+    subscribe: ((_subject: string, handle: (subject: string, body: unknown) => void) => {
+      changed = handle;
+      return { unsubscribe() {} };
+    }) as unknown as PolicySource['subscribe'],
+  };
+  const decisions = new PolicyDecisions(source, new RelayMetrics(new Metrics()), { ENV_ID: 'prod' }, () => 0);
+  decisions.onModuleInit();
+  return { decisions, asked, change: (body: unknown) => changed!('wxgate.events.policy.changed.prod', body) };
+}
+
 describe('PolicyDecisions', () => {
+  it('after policy.changed with a revision, re-asks with minRevision and never caches or uses an older answer', async () => {
+    // One replica lags at revision 4 until asked with minRevision (then it reloads, as the policy service does).
+    const { decisions, asked, change } = revisionedSetup((request) => (request.minRevision ? 7 : 4));
+    await decisions.fill('/wxa/commit', undefined);
+    expect(decisions.peek('/wxa/commit', undefined)?.decision.revision).toBe(4);
+    change({ revision: 7 });
+    expect(decisions.peek('/wxa/commit', undefined)).toBeUndefined();
+    const entry = await decisions.fill('/wxa/commit', undefined);
+    expect(entry.decision.revision).toBe(7);
+    expect(asked.at(-1)).toEqual({ envId: 'prod', path: '/wxa/commit', minRevision: 7 });
+    // A duplicate or older event changes nothing.
+    change({ revision: 7 });
+    change({ revision: 5 });
+    expect(decisions.peek('/wxa/commit', undefined)?.decision.revision).toBe(7);
+  });
+
+  it('answers TOKEN_UNAVAILABLE rather than use a decision older than the change it heard of', async () => {
+    const { decisions, asked, change } = revisionedSetup(() => 3);
+    change({ revision: 9 });
+    await expect(decisions.fill('/wxa/commit', undefined)).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE' });
+    expect(asked).toHaveLength(3);
+    expect(decisions.peek('/wxa/commit', undefined)).toBeUndefined();
+  });
+
+  it('treats events and answers without a revision as before (every event drops the cache)', async () => {
+    const { decisions, change } = revisionedSetup(() => 0);
+    await decisions.fill('/wxa/commit', undefined);
+    change({});
+    expect(decisions.peek('/wxa/commit', undefined)).toBeUndefined();
+  });
+
   it('asks once per (path, from_appid) and keeps the token key of the credential', async () => {
     const { decisions, asked } = setup();
     const [a, b] = await Promise.all([decisions.fill('/wxa/commit', undefined), decisions.fill('/wxa/commit', undefined)]);

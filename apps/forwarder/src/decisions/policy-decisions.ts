@@ -2,13 +2,14 @@ import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModu
 import type { Subscription } from '@nats-io/transport-node';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG } from '@wxgate/platform';
-import { allowlistPathProblem, APPID_PATTERN, Reason, Subjects, WxgateError, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
+import { allowlistPathProblem, APPID_PATTERN, PolicyChangedEvent, Reason, Subjects, WxgateError, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
 import type { ForwarderConfig } from '../config.js';
 import { CLOCK, type Clock } from '../control-plane/clock.js';
 import { ControlPlane } from '../control-plane/control-plane.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
 import { tokenKey } from '../tokens/token-cache.js';
+import { PolicyRevisionWatermark } from './policy-revision.js';
 
 export interface CachedDecision {
   decision: PolicyDecision;
@@ -25,6 +26,8 @@ export interface PolicySource {
 
 /** After this long a decision is re-asked in the background (the stale one keeps serving). */
 export const DECISION_REVALIDATE_MS = 5 * 60_000;
+/** Asks (the first included) for an answer at least as new as the last change heard of. */
+const CURRENT_ANSWER_ATTEMPTS = 3;
 /** Bounds memory against callers inventing paths or `from_appid` values: by count … */
 export const MAX_DECISIONS = 10_000;
 /** … and by size, since one caller can send 16 KiB paths (docs/hardening.md). */
@@ -48,6 +51,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
   private readonly filling = new Map<string, Promise<CachedDecision>>();
   /** Bumped by every drop, so an answer asked before a change is not cached after it. */
   private generation = 0;
+  private readonly revision = new PolicyRevisionWatermark();
   private subscription?: Subscription;
 
   constructor(
@@ -71,7 +75,9 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.subscription = this.source.subscribe?.(Subjects.events.policyChanged(this.envId), () => this.dropAll('policy changed'));
+    this.subscription = this.source.subscribe?.(Subjects.events.policyChanged(this.envId), (_subject, body) => {
+      if (this.revision.changed(PolicyChangedEvent.safeParse(body).data?.revision)) this.dropAll('policy changed');
+    });
     this.source.onReconnect?.(() => this.markAllStale());
   }
 
@@ -112,8 +118,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
   private ask(key: string, path: string, fromAppid: string | undefined): Promise<CachedDecision> {
     const generation = this.generation;
     const request: PolicyCheckRequest = fromAppid === undefined ? { envId: this.envId, path } : { envId: this.envId, path, fromAppid };
-    const pending = this.source
-      .checkPolicy(request)
+    const pending = this.askCurrent(request)
       .then(
         (decision) => {
           const entry: CachedDecision = { decision, fetchedAt: this.now() };
@@ -126,6 +131,17 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
       .finally(() => this.filling.delete(key));
     this.filling.set(key, pending);
     return pending;
+  }
+
+  /** An answer holding every change heard of, even one heard while asking. */
+  private async askCurrent(request: PolicyCheckRequest): Promise<PolicyDecision> {
+    for (let attempt = 1; ; attempt++) {
+      const decision = await this.source.checkPolicy(this.revision.stamp(request));
+      if (this.revision.isCurrent(decision)) return decision;
+      if (attempt >= CURRENT_ANSWER_ATTEMPTS) {
+        throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `policy service has not reached revision ${this.revision.heard} of environment ${this.envId} yet`);
+      }
+    }
   }
 }
 

@@ -92,6 +92,12 @@ export class RelayMetrics {
     count.inc();
   }
 
+  /** Calls since start by status and reason (pending counts included), for `wxgate.admin.relay.stats`. */
+  async callTotals(): Promise<{ status: string; reason: string; count: number }[]> {
+    const metric = await this.calls.get();
+    return metric.values.map((v) => ({ status: String(v.labels.status ?? ''), reason: String(v.labels.reason ?? ''), count: v.value }));
+  }
+
   upstreamAnswered(seconds: number): void {
     this.latencyAnswered.observe(seconds);
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { rowLock } from '../database/row-lock.js';
 import { EnvironmentEntity } from '../environments/environment.entity.js';
+import { bumpRevision } from '../revision/policy-revision.js';
 import { AllowlistPathEntity } from './allowlist-path.entity.js';
 
 /** `undefined` = no such environment. */
@@ -25,6 +26,7 @@ export class AllowlistRepository {
           .values(added.map((path) => ({ envId, path, addedAt: now })))
           .orIgnore()
           .execute();
+        await bumpRevision(manager);
       }
       return added;
     });
@@ -35,7 +37,9 @@ export class AllowlistRepository {
     return this.dataSource.transaction(async (manager) => {
       if (!(await manager.existsBy(EnvironmentEntity, { envId }))) return undefined;
       const result = await manager.delete(AllowlistPathEntity, { envId, path: In([...new Set(paths)]) });
-      return result.affected ?? 0;
+      const removed = result.affected ?? 0;
+      if (removed > 0) await bumpRevision(manager);
+      return removed;
     });
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AuthorizerEvent } from '@wxgate/contracts';
 import { rowLock } from '../database/row-lock.js';
+import { bumpRevision } from '../revision/policy-revision.js';
 import { AuthorizationEntity } from './authorization.entity.js';
 
 export interface RecordedAuthorization {
@@ -28,7 +29,10 @@ export class AuthorizationRepository {
       if (stored) await manager.update(AuthorizationEntity, key, row);
       else await manager.insert(AuthorizationEntity, row);
       const authorized = event.status === 'authorized';
-      return { applied: true, authorized, flipped: authorized !== wasAuthorized };
+      const flipped = authorized !== wasAuthorized;
+      // Only a flip can change a decision (see RecordedAuthorization).
+      if (flipped) await bumpRevision(manager);
+      return { applied: true, authorized, flipped };
     });
   }
 }

@@ -47,6 +47,7 @@ export class AuthorizerEventsConsumer implements OnApplicationBootstrap, BeforeA
       filterSubjects: [Subjects.events.authorizerAll],
       handle: (subject, body) => this.handle(subject, body),
       onError: (subject, err) => this.logger.error(`processing ${subject} failed, will retry: ${err instanceof Error ? err.message : String(err)}`),
+      onRestart: (why) => this.logger.warn(`consumer re-created: ${why}`),
     });
   }
 

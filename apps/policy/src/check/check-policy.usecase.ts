@@ -3,9 +3,14 @@ import type { PayPolicyDecision, PolicyCheckRequest, PolicyDecision } from '@wxg
 import { Metrics } from '@wxgate/platform';
 import { Counter } from 'prom-client';
 import { PolicyModel } from '../model/policy-model.js';
+import { PolicyModelSync } from '../model/policy-model.sync.js';
 import { decidePayPolicy, decidePolicy } from './decide-policy.js';
 
-/** Decides a relayed call from memory only: no database, no I/O (the hot path). */
+/**
+ * Decides a relayed call from memory (the hot path: no database, no I/O). Only a caller that heard
+ * of a change this replica has not loaded yet (`minRevision`) waits for the environment to be
+ * reloaded; the answer says which revision it holds, so the caller can tell it is current.
+ */
 @Injectable()
 export class CheckPolicy {
   private readonly checks: Counter<'decision' | 'reason'>;
@@ -13,6 +18,7 @@ export class CheckPolicy {
 
   constructor(
     private readonly model: PolicyModel,
+    private readonly sync: PolicyModelSync,
     metrics: Metrics,
   ) {
     this.checks = new Counter({
@@ -23,9 +29,22 @@ export class CheckPolicy {
     });
   }
 
-  execute(request: PolicyCheckRequest): PolicyDecision | PayPolicyDecision {
-    const decision = request.api === 'pay' ? decidePayPolicy(this.model, request) : decidePolicy(this.model, request);
+  execute(request: PolicyCheckRequest): PolicyDecision | PayPolicyDecision | Promise<PolicyDecision | PayPolicyDecision> {
+    const { envId, minRevision } = request;
+    if (minRevision !== undefined && this.model.revisionOf(envId) < minRevision) {
+      // The database unreachable: answer from this copy; its revision tells the caller it is old.
+      return this.sync.reachRevision(envId, minRevision).then(
+        () => this.decide(request),
+        () => this.decide(request),
+      );
+    }
+    return this.decide(request);
+  }
+
+  private decide(request: PolicyCheckRequest): PolicyDecision | PayPolicyDecision {
+    const decision: PolicyDecision | PayPolicyDecision = request.api === 'pay' ? decidePayPolicy(this.model, request) : decidePolicy(this.model, request);
     this.count(decision.allowed ? '' : decision.reason);
+    decision.revision = this.model.revisionOf(request.envId);
     return decision;
   }
 

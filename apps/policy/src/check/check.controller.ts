@@ -9,7 +9,7 @@ export class CheckController {
   constructor(private readonly checkPolicy: CheckPolicy) {}
 
   @MessagePattern(Subjects.policy.check)
-  check(@Payload(new ZodPayload(PolicyCheckRequest)) body: PolicyCheckRequest): PolicyDecision | PayPolicyDecision {
+  check(@Payload(new ZodPayload(PolicyCheckRequest)) body: PolicyCheckRequest): PolicyDecision | PayPolicyDecision | Promise<PolicyDecision | PayPolicyDecision> {
     return this.checkPolicy.execute(body);
   }
 }

@@ -4,6 +4,7 @@ import type { EnvSummary } from '@wxgate/contracts';
 import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
 import { rowLock } from '../database/row-lock.js';
 import { MerchantBindingEntity } from '../merchants/merchant-binding.entity.js';
+import { bumpRevision } from '../revision/policy-revision.js';
 import { ShareEntity } from '../sharing/share.entity.js';
 import { EnvironmentEntity } from './environment.entity.js';
 
@@ -17,6 +18,7 @@ export class EnvironmentRepository {
       const existing = await manager.findOne(EnvironmentEntity, { where: { envId: env.envId }, lock: rowLock(manager, 'pessimistic_write') });
       if (existing && existing.ownerAppid === env.ownerAppid && existing.ownerKind === env.ownerKind) return false;
       await manager.upsert(EnvironmentEntity, { ...env, updatedAt: now }, ['envId']);
+      await bumpRevision(manager);
       return true;
     });
   }
@@ -33,7 +35,9 @@ export class EnvironmentRepository {
       await manager.delete(AllowlistPathEntity, { envId });
       await manager.delete(ShareEntity, { envId });
       await manager.delete(MerchantBindingEntity, { envId });
-      return (result.affected ?? 0) > 0;
+      const deleted = (result.affected ?? 0) > 0;
+      if (deleted) await bumpRevision(manager);
+      return deleted;
     });
   }
 }

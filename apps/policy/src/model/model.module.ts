@@ -18,7 +18,7 @@ import { PolicyModelSync } from './policy-model.sync.js';
       useFactory: async (loader: PolicyModelLoader) => {
         const model = new PolicyModel();
         const snapshot = await loader.loadAll();
-        model.replaceAll(snapshot.envs, snapshot.authorizers);
+        model.replaceAll(snapshot.envs, snapshot.authorizers, snapshot.revision);
         return model;
       },
     },

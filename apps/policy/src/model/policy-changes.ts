@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Subjects } from '@wxgate/contracts';
+import { Subjects, type PolicyChangedEvent } from '@wxgate/contracts';
 import { EventPublisher } from '@wxgate/nats';
+import { PolicyModelLoader } from './policy-model.loader.js';
 import { PolicyModelSync } from './policy-model.sync.js';
 
 /**
@@ -15,6 +16,7 @@ export class PolicyChanges {
   constructor(
     private readonly sync: PolicyModelSync,
     private readonly events: EventPublisher,
+    private readonly loader: PolicyModelLoader,
   ) {}
 
   /** After a write to the environment's own rows (owner, allowlist, shares, deletion). */
@@ -23,7 +25,11 @@ export class PolicyChanges {
     await this.announce([envId]);
   }
 
+  /** Read after the commit, the revision announced is at least the change's own. */
   async announce(envIds: Iterable<string>): Promise<void> {
-    await Promise.all([...envIds].map((envId) => this.events.broadcast(Subjects.events.policyChanged(envId), {})));
+    const ids = [...envIds];
+    if (ids.length === 0) return;
+    const event: PolicyChangedEvent = { revision: await this.loader.loadRevision() };
+    await Promise.all(ids.map((envId) => this.events.broadcast(Subjects.events.policyChanged(envId), event)));
   }
 }

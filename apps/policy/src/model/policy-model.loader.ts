@@ -5,9 +5,12 @@ import { AuthorizationEntity } from '../authorizations/authorization.entity.js';
 import { EnvironmentEntity } from '../environments/environment.entity.js';
 import { MerchantBindingEntity } from '../merchants/merchant-binding.entity.js';
 import { ShareEntity } from '../sharing/share.entity.js';
+import { readRevision } from '../revision/policy-revision.js';
 import type { EnvView } from './policy-model.js';
 
 export interface PolicySnapshot {
+  /** Read before the rows: the snapshot holds every change up to it. */
+  revision: number;
   envs: EnvView[];
   /** componentAppid → authorizers currently authorized. */
   authorizers: Map<string, string[]>;
@@ -19,6 +22,7 @@ export class PolicyModelLoader {
   constructor(private readonly dataSource: DataSource) {}
 
   async loadAll(): Promise<PolicySnapshot> {
+    const revision = await this.loadRevision();
     const [envs, paths, shares, bindings, authorizations] = await Promise.all([
       this.dataSource.getRepository(EnvironmentEntity).find(),
       this.dataSource.getRepository(AllowlistPathEntity).find(),
@@ -30,9 +34,15 @@ export class PolicyModelLoader {
     const sharesOf = groupBy(shares, (row) => row.envId, (row) => row.appid);
     const merchantsOf = groupBy(bindings, (row) => row.envId, (row) => row.mchid);
     return {
+      revision,
       envs: envs.map((env) => toView(env, pathsOf.get(env.envId) ?? [], sharesOf.get(env.envId) ?? [], merchantsOf.get(env.envId) ?? [])),
       authorizers: groupBy(authorizations, (row) => row.componentAppid, (row) => row.authorizerAppid),
     };
+  }
+
+  /** The latest committed revision; read it before the rows it is to label. */
+  loadRevision(): Promise<number> {
+    return readRevision(this.dataSource);
   }
 
   async loadEnv(envId: string): Promise<EnvView | undefined> {

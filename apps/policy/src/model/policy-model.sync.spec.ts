@@ -11,7 +11,11 @@ function fakeLoader() {
   const calls: string[][] = [];
   let gate: Promise<void> = Promise.resolve();
   let failNext = false;
+  const state = { revision: 0 };
   const loader = {
+    async loadRevision() {
+      return state.revision;
+    },
     async loadEnvs(envIds: string[]) {
       calls.push([...envIds].sort());
       await gate;
@@ -27,6 +31,7 @@ function fakeLoader() {
   } as unknown as PolicyModelLoader;
   return {
     loader,
+    state,
     db,
     authorizers,
     calls,
@@ -69,6 +74,25 @@ describe('keeping the in-memory model equal to the database', () => {
     release();
     await Promise.all([first, ...rest]);
     expect(fake.calls).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
+  it('labels each reloaded environment with the revision read before it, and reloads only a copy older than minRevision', async () => {
+    const fake = fakeLoader();
+    const model = new PolicyModel();
+    const sync = new PolicyModelSync(model, fake.loader, undefined as never);
+    model.replaceAll([], new Map(), 3);
+    expect(model.revisionOf('a')).toBe(3);
+    fake.db.set('a', env('a', ['/wxa/x']));
+    fake.state.revision = 5;
+    await sync.reachRevision('a', 3);
+    expect(fake.calls).toEqual([]);
+    await sync.reachRevision('a', 5);
+    expect(fake.calls).toEqual([['a']]);
+    expect(model.revisionOf('a')).toBe(5);
+    expect(model.revisionOf('b')).toBe(3);
+    expect(model.env('a')?.paths.has('/wxa/x')).toBe(true);
+    await sync.reachRevision('a', 4);
+    expect(fake.calls).toHaveLength(1);
   });
 
   it('keeps an environment to reload after a failed reload', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { Subjects } from '@wxgate/contracts';
-import { NATS_CONNECTION } from '@wxgate/nats';
+import { PolicyChangedEvent, Subjects } from '@wxgate/contracts';
+import { decodePayload, NATS_CONNECTION } from '@wxgate/nats';
 import { PolicyModel } from './policy-model.js';
 import { PolicyModelLoader } from './policy-model.loader.js';
 
@@ -35,18 +35,26 @@ export class PolicyModelSync implements OnModuleInit, BeforeApplicationShutdown 
           return;
         }
         const envId = msg.subject.slice(CHANGED_PREFIX.length);
+        const revision = PolicyChangedEvent.safeParse(decodePayload(msg.data)).data?.revision;
+        // This replica's own announcement, or a duplicate: the copy already holds that change.
+        if (revision !== undefined && revision <= this.model.revisionOf(envId)) return;
         void this.refreshEnv(envId).catch((e: unknown) => this.logger.error(`reloading environment ${envId} failed: ${(e as Error).message}`));
       },
     });
     // The model was loaded before the subscription existed: a change in between would be lost.
     return this.enqueue(async () => {
       const snapshot = await this.loader.loadAll();
-      this.model.replaceAll(snapshot.envs, snapshot.authorizers);
+      this.model.replaceAll(snapshot.envs, snapshot.authorizers, snapshot.revision);
     });
   }
 
   beforeApplicationShutdown(): void {
     this.subscription?.unsubscribe();
+  }
+
+  /** Before answering a caller that heard of `minRevision`: reload the environment unless this copy has it. */
+  async reachRevision(envId: string, minRevision: number): Promise<void> {
+    if (this.model.revisionOf(envId) < minRevision) await this.refreshEnv(envId);
   }
 
   /**
@@ -64,11 +72,13 @@ export class PolicyModelSync implements OnModuleInit, BeforeApplicationShutdown 
     const envIds = [...this.dirty];
     this.dirty.clear();
     try {
+      // Read first: the rows read after it hold at least every change up to it.
+      const revision = await this.loader.loadRevision();
       const envs = await this.loader.loadEnvs(envIds);
       const components = new Set([...envs.values()].filter((env) => env.ownerKind === 'component').map((env) => env.ownerAppid));
       const authorizers = await Promise.all([...components].map(async (c) => [c, await this.loader.loadAuthorizers(c)] as const));
       for (const [componentAppid, appids] of authorizers) this.model.setAuthorizers(componentAppid, appids);
-      for (const id of envIds) this.model.setEnv(id, envs.get(id));
+      for (const id of envIds) this.model.setEnv(id, envs.get(id), revision);
     } catch (err) {
       // The database is unreachable for a moment: keep serving the last state and try again.
       for (const id of envIds) this.dirty.add(id);

@@ -22,9 +22,22 @@ export interface PolicyView {
   isAuthorizer(componentAppid: string, authorizerAppid: string): boolean;
 }
 
+/** Bounds the per-environment revisions kept (forgetting one only costs a reload). */
+const MAX_ENV_REVISIONS = 10_000;
+
 export class PolicyModel implements PolicyView {
   private readonly envs = new Map<string, EnvView>();
   private readonly authorized = new Map<string, Set<string>>();
+  /** The revision of the last full load: every environment holds at least the changes up to it. */
+  private baseRevision = 0;
+  /** Environments reloaded since, with the revision read before each reload. */
+  private readonly envRevisions = new Map<string, number>();
+
+  /** This copy of `envId` holds every change up to this revision (a lower bound). */
+  revisionOf(envId: string): number {
+    const own = this.envRevisions.get(envId);
+    return own !== undefined && own > this.baseRevision ? own : this.baseRevision;
+  }
 
   env(envId: string): EnvView | undefined {
     return this.envs.get(envId);
@@ -35,17 +48,23 @@ export class PolicyModel implements PolicyView {
   }
 
   /** Replaces everything at once (a full load from the database). */
-  replaceAll(envs: Iterable<EnvView>, authorizers: Map<string, string[]>): void {
+  replaceAll(envs: Iterable<EnvView>, authorizers: Map<string, string[]>, revision = 0): void {
+    this.baseRevision = revision;
+    this.envRevisions.clear();
     this.envs.clear();
     for (const env of envs) this.envs.set(env.envId, env);
     this.authorized.clear();
     for (const [componentAppid, appids] of authorizers) this.setAuthorizers(componentAppid, appids);
   }
 
-  /** `undefined` removes the environment. */
-  setEnv(envId: string, env: EnvView | undefined): void {
+  /** `undefined` removes the environment; `revision` = the one read before it was loaded. */
+  setEnv(envId: string, env: EnvView | undefined, revision?: number): void {
     if (env) this.envs.set(envId, env);
     else this.envs.delete(envId);
+    if (revision !== undefined && revision > this.revisionOf(envId)) {
+      if (this.envRevisions.size >= MAX_ENV_REVISIONS) this.envRevisions.clear();
+      this.envRevisions.set(envId, revision);
+    }
   }
 
   /** Replaces the whole set of authorizers currently authorized for `componentAppid`. */

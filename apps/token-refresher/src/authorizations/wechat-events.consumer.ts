@@ -30,6 +30,7 @@ export class WechatEventsConsumer implements OnApplicationBootstrap, OnApplicati
       filterSubjects: [Subjects.events.wechatAll],
       handle: (subject, body) => this.handle(subject, body),
       onError: (subject, err) => this.logger.warn(`${subject} failed, will be redelivered: ${err instanceof Error ? err.message : String(err)}`),
+      onRestart: (why) => this.logger.warn(`consumer re-created: ${why}`),
     });
   }
 

@@ -171,9 +171,11 @@ export class TokenKeeper {
     for (;;) {
       const now = this.clock.now();
       if (await this.tokens.acquireLease(ref, holder, now, this.#leaseTtlMs)) {
+        const renewing = this.#renewLease(ref, holder);
         try {
           return await this.#refreshHoldingLease(ref, opts, generation);
         } finally {
+          clearInterval(renewing);
           await this.tokens.releaseLease(ref, holder).catch(() => undefined);
         }
       }
@@ -188,6 +190,19 @@ export class TokenKeeper {
       }
       await this.clock.sleep(WAIT_POLL_MS);
     }
+  }
+
+  /**
+   * Extends the lease every third of its TTL while the refresh runs, so the TTL only has to
+   * outlive a missed renewal, not a slow WeChat call: a holder that dies lets waiters on other
+   * replicas take over within one TTL, which stays shorter than a relay's token request.
+   */
+  #renewLease(ref: CredentialRef, holder: string): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      void this.tokens.acquireLease(ref, holder, this.clock.now(), this.#leaseTtlMs).catch(() => undefined);
+    }, Math.max(100, Math.floor(this.#leaseTtlMs / 3)));
+    timer.unref();
+    return timer;
   }
 
   async #refreshHoldingLease(ref: CredentialRef, opts: RefreshOptions, generation: number): Promise<TokenReply> {
