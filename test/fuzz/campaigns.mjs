@@ -3,7 +3,7 @@
 // every answer is checked as it comes back, and the stand-ins' records are checked afterwards.
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { ALLOWLIST, APP_ID, COMPONENT, connectionsOn, INJECTED_TOKEN, RESERVED, rssBytes } from './targets.mjs';
+import { ALLOWLIST, APP_ID, CALLER, COMPONENT, connectionsOn, INJECTED_TOKEN, RESERVED, rssBytes } from './targets.mjs';
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function rng(seed) {
@@ -21,7 +21,7 @@ export function rng(seed) {
 
 const SEQID = /^[0-9a-f]{16}$/;
 /** What the relay may answer (SPEC's statuses plus the documented head refusals). */
-export const RELAY_STATUSES = new Set([200, 400, 403, 405, 408, 413, 417, 431, 502, 503, 504]);
+export const RELAY_STATUSES = new Set([200, 400, 401, 403, 405, 407, 408, 413, 417, 431, 502, 503, 504]);
 /** What the callback may answer: SPEC's four, plus 404/405 for another path or method. */
 export const CALLBACK_STATUSES = new Set([200, 400, 401, 404, 405, 413]);
 
@@ -54,6 +54,33 @@ function randomTarget(r) {
   }
 }
 
+const basic = (pair) => `Basic ${Buffer.from(pair, 'latin1').toString('base64')}`;
+const GOOD_PAIR = `${CALLER.name}:${CALLER.secret}`;
+
+/**
+ * The caller credential a request presents (docs/callers.md): mostly the right one, in either
+ * header; otherwise missing, wrong, truncated, mis-encoded, repeated or oversized.
+ */
+function callerHeaders(r) {
+  if (r.chance(0.7)) return [r.chance(0.5) ? ['Proxy-Authorization', basic(GOOD_PAIR)] : ['x-wxgate-caller', GOOD_PAIR]];
+  return r.pick([
+    () => [],
+    () => [['x-wxgate-caller', `${CALLER.name}:${CALLER.secret.slice(0, -1)}`]],
+    () => [['x-wxgate-caller', `nobody:${CALLER.secret}`]],
+    () => [['x-wxgate-caller', CALLER.name]],
+    () => [['x-wxgate-caller', `:${CALLER.secret}`]],
+    () => [['x-wxgate-caller', GOOD_PAIR], ['x-wxgate-caller', GOOD_PAIR]],
+    () => [['x-wxgate-caller', `${GOOD_PAIR}\u00e9`]],
+    () => [['Proxy-Authorization', `Bearer ${GOOD_PAIR}`]],
+    () => [['Proxy-Authorization', 'Basic']],
+    () => [['Proxy-Authorization', 'Basic !!!not-base64']],
+    () => [['Proxy-Authorization', basic(`${CALLER.name}:wrong`)]],
+    () => [['Proxy-Authorization', basic('x'.repeat(8_000) + ':' + 'y'.repeat(4_000))]],
+    () => [['Proxy-Authorization', basic(GOOD_PAIR)], ['Proxy-Authorization', basic('nobody:x')]],
+    () => [['Proxy-Authorization', basic(`nobody:x`)], ['x-wxgate-caller', GOOD_PAIR]],
+  ])();
+}
+
 function head(method, target, version, headers) {
   return `${method} ${target} ${version}\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
 }
@@ -62,7 +89,7 @@ function head(method, target, version, headers) {
 function plainRequest(r, close) {
   const method = r.chance(0.85) ? r.pick(['GET', 'POST']) : r.pick(METHODS);
   const body = method === 'POST' && r.chance(0.7) ? '{"content":"' + 'x'.repeat(r.int(64)) + '"}' : '';
-  const headers = [['Host', r.chance(0.8) ? 'api.weixin.qq.com' : r.pick(HOSTS)]];
+  const headers = [['Host', r.chance(0.8) ? 'api.weixin.qq.com' : r.pick(HOSTS)], ...callerHeaders(r)];
   if (body) headers.push(['Content-Length', String(Buffer.byteLength(body))]);
   if (r.chance(0.1)) headers.push(['Expect', r.pick(['100-continue', 'nothing', '100-Continue', ''])]);
   if (r.chance(0.1)) headers.push(['Connection', r.pick(['keep-alive', 'close, x-secret', 'upgrade'])]);
@@ -118,7 +145,7 @@ export function relayCase(r) {
   } else if (kind < 65) {
     label = 'connect';
     const authority = r.chance(0.3) ? 'api.weixin.qq.com:443' : r.pick(HOSTS) + (r.chance(0.7) ? r.pick([':443', ':80', ':22', '']) : '');
-    text = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n` + (r.chance(0.5) ? r.pick(['garbage\r\n', '\x16\x03\x01\x00\x05hello', plainRequest(r, true)]) : '');
+    text = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${callerHeaders(r).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n` + (r.chance(0.5) ? r.pick(['garbage\r\n', '\x16\x03\x01\x00\x05hello', plainRequest(r, true)]) : '');
   } else if (kind < 73) {
     label = 'oversized';
     const big = r.chance(0.5);
@@ -382,6 +409,7 @@ export async function fuzzRelay(targets, { seed = 1, cases = 10_000, concurrency
     // The path rules of the relay: `/` alone, or segments of A-Z a-z 0-9 - _ . ~, none `.` or `..`.
     if ((path !== '/' && !/^(\/[A-Za-z0-9\-_.~]+)+$/.test(path)) || /\/\.\.?(\/|$)/.test(path)) record(report, 'bad path reached WeChat', { url: call.url.slice(0, 300) });
     if (query.includes('#')) record(report, 'fragment reached WeChat', { url: call.url.slice(0, 300) });
+    if (call.callerHeaders.length > 0) record(report, 'caller credential header reached WeChat', { url: call.url.slice(0, 300), headers: call.callerHeaders });
     if (injected && query.split('&').filter((p) => p.startsWith('access_token=')).length !== 1) record(report, 'token parameter repeated', { url: call.url.slice(0, 300) });
   }
   return report;

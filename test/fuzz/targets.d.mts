@@ -7,6 +7,7 @@ export const COMPONENT: { appid: string; secret: string; token: string; aesKey: 
 export const ALLOWLIST: string[];
 export const INJECTED_TOKEN: string;
 export const RESERVED: string[];
+export const CALLER: { name: string; secret: string };
 export { connectionsOn } from '../support/process-sockets.mjs';
 
 export interface FuzzProcess {
@@ -20,7 +21,7 @@ export interface FuzzProcess {
 export interface FuzzTargets {
   nats: { url: string };
   nc: NatsConnection;
-  upstream: { url: string; calls: { method: string; url: string; bytes: number }[] };
+  upstream: { url: string; calls: { method: string; url: string; bytes: number; callerHeaders: string[] }[] };
   published: Set<string>;
   forwarder: FuzzProcess & { ports: { http: number; https: number; admin: number } };
   refresher: FuzzProcess & { ports: { callback: number; admin: number } };

@@ -1,7 +1,8 @@
 // The processes a fuzz campaign attacks, all real: a private nats-server, the built forwarder and
 // token-refresher, a stand-in WeChat that records every call it receives, and a stand-in control
-// plane on NATS (policy.check and token.get) whose allowlist and injected token are known, so the
+// plane on NATS (policy.check, policy.callers, token.get) whose allowlist, caller and injected token are known, so the
 // oracles can tell a bypass from a legitimate call.
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,6 +21,8 @@ export const COMPONENT = { appid: 'wxf0220000000000c1', secret: 'fuzz-component-
 export const ALLOWLIST = ['/wxa/msg_sec_check', '/cgi-bin/message/custom/send', '/wxa/getwxacode'];
 /** The token the stand-in token service hands out: an upstream call carrying it was injected. */
 export const INJECTED_TOKEN = 'FUZZINJECTED0123456789abcdef';
+/** The environment's one caller (docs/callers.md): requests must present it, and it never reaches WeChat. */
+export const CALLER = { name: 'fuzz-caller', secret: 'wxgc_fuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuz' };
 export const RESERVED = ['/cgi-bin/token', '/cgi-bin/stable_token', '/cgi-bin/component/api_component_token', '/cgi-bin/component/api_authorizer_token', '/cgi-bin/component/api_query_auth'];
 
 function tempDir(prefix) {
@@ -63,7 +66,8 @@ async function startUpstream() {
     req.on('data', (c) => chunks.push(c));
     req.on('error', () => undefined);
     req.on('end', () => {
-      calls.push({ method: req.method, url: req.url ?? '', bytes: Buffer.concat(chunks).length });
+      const callerHeaders = Object.keys(req.headers).filter((h) => h === 'x-wxgate-caller' || h === 'proxy-authorization');
+      calls.push({ method: req.method, url: req.url ?? '', bytes: Buffer.concat(chunks).length, callerHeaders });
       const body = '{"errcode":0,"errmsg":"ok"}';
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
@@ -81,7 +85,7 @@ async function startUpstream() {
   };
 }
 
-/** policy.check and token.get for the forwarder, with a known allowlist and token. */
+/** policy.check, policy.callers and token.get for the forwarder, with a known allowlist and token. */
 function serveControlPlane(nc) {
   const json = (o) => JSON.stringify(o);
   const subs = [
@@ -103,6 +107,9 @@ function serveControlPlane(nc) {
           ),
         );
       },
+    }),
+    nc.subscribe('wxgate.policy.callers', {
+      callback: (_e, msg) => msg.respond(json({ callers: [{ name: CALLER.name, secretHash: createHash('sha256').update(CALLER.secret).digest('hex') }] })),
     }),
     nc.subscribe('wxgate.token.get.*.*', {
       callback: (_e, msg) => {

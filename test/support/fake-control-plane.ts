@@ -1,6 +1,6 @@
 /**
  * Stand-ins for the policy service and the token-refresher on a real NATS server: raw
- * `nc.subscribe` handlers answering `wxgate.policy.check`, `wxgate.token.get.*.*` and
+ * `nc.subscribe` handlers answering `wxgate.policy.check`, `wxgate.policy.callers`, `wxgate.token.get.*.*` and
  * `wxgate.token.invalidate.*.*` with tokens the sandbox issued. For relay-mechanics tests only;
  * the proof of the whole system runs the real services.
  */
@@ -13,6 +13,8 @@ export interface FakeControlPlane {
   nc: NatsConnection;
   /** Decision by `path` or `path?fromAppid`; anything missing is PATH_NOT_ALLOWED. */
   decisions: Map<string, PolicyDecision>;
+  /** What `wxgate.policy.callers` answers: none by default (no caller credential required). */
+  callers: { name: string; secretHash: string }[];
   counts: { policyCheck: number; tokenGet: number; tokenInvalidate: number };
   /** When set, token.get answers this error instead. */
   tokenError?: { reason: string; message: string; errcode: number };
@@ -27,6 +29,7 @@ export async function startFakeControlPlane(natsUrl: string, sandbox: Sandbox): 
   const fake: FakeControlPlane = {
     nc,
     decisions: new Map(),
+    callers: [],
     counts: { policyCheck: 0, tokenGet: 0, tokenInvalidate: 0 },
     close: async () => {
       for (const s of subs) s.unsubscribe();
@@ -54,6 +57,7 @@ export async function startFakeControlPlane(natsUrl: string, sandbox: Sandbox): 
         msg.respond(JSON.stringify(decision));
       },
     }),
+    nc.subscribe('wxgate.policy.callers', { callback: (_e, msg) => void msg.respond(JSON.stringify({ callers: fake.callers })) }),
     nc.subscribe('wxgate.token.get.*.*', {
       callback: (_e, msg) => {
         fake.counts.tokenGet++;

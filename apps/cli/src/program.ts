@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerCallerCommands } from './commands/callers.command.js';
 import { registerCredentialCommands } from './commands/credentials.command.js';
 import { registerEnvironmentCommands } from './commands/environments.command.js';
 import { registerMerchantCommands } from './commands/merchant.command.js';
@@ -34,7 +35,7 @@ export interface CliIo {
 /** Runs `wxgate` with `argv` (without node and script) and resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('wxgate')
-    .description('Admin CLI of wxgate: components, apps, authorizers, environments, allowlists, shares, tokens, status — over NATS.')
+    .description('Admin CLI of wxgate: components, apps, authorizers, environments, allowlists, shares, callers, tokens, status — over NATS.')
     .version(version(), '-V, --version')
     .option('--nats <url>', 'NATS server URL(s), comma-separated (default: NATS_URL or nats://127.0.0.1:4222)')
     .option('--user <user>', 'NATS user (default: NATS_USER)')
@@ -51,6 +52,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cli = new CliContext(program, { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr }, io.env);
   registerCredentialCommands(program, cli);
   registerEnvironmentCommands(program, cli);
+  registerCallerCommands(program, cli);
   registerMerchantCommands(program, cli);
   registerTokenCommands(program, cli);
   registerStatusCommand(program, cli);

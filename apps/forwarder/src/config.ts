@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { natsConfigShape } from '@wxgate/nats';
-import { baseConfigShape, httpBaseUrl, port, positiveInt } from '@wxgate/platform';
+import { baseConfigShape, cidrList, httpBaseUrl, port, positiveInt } from '@wxgate/platform';
 import { ENV_ID_PATTERN } from '@wxgate/contracts';
 
 export const APP = 'forwarder';
+
+/** Loopback and the private ranges: the relay is for callers on its own host or internal network. */
+export const DEFAULT_RELAY_ALLOW_CIDRS = '127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7';
 
 export const ForwarderConfigSchema = z.object({
   ...baseConfigShape,
@@ -19,6 +22,8 @@ export const ForwarderConfigSchema = z.object({
   CERT_DIR: z.string().default('./data/cert'),
   MAX_BODY_BYTES: positiveInt(33_554_432, 'a positive number of bytes'),
   UPSTREAM_TIMEOUT_MS: positiveInt(30_000, 'a positive number of milliseconds'),
+  /** Source addresses that may connect to PORT and TLS_PORT (docs/callers.md). */
+  RELAY_ALLOW_CIDRS: cidrList(DEFAULT_RELAY_ALLOW_CIDRS),
   // Against slow or stuck callers (docs/hardening.md).
   RELAY_HEADERS_TIMEOUT_MS: positiveInt(20_000, 'a positive number of milliseconds'),
   RELAY_IDLE_TIMEOUT_MS: positiveInt(60_000, 'a positive number of milliseconds'),

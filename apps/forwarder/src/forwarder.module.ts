@@ -2,6 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wxgate/nats';
 import { PlatformModule } from '@wxgate/platform';
 import { AccessLog } from './access-log/access-log.js';
+import { CallerGate } from './callers/caller-gate.js';
+import { CallerList } from './callers/caller-list.js';
+import { CallerMetrics } from './callers/caller.metrics.js';
+import { SourceGate } from './callers/source-gate.js';
 import { APP, type ForwarderConfig } from './config.js';
 import { CLOCK } from './control-plane/clock.js';
 import { ControlPlane } from './control-plane/control-plane.js';
@@ -31,8 +35,12 @@ export class ForwarderModule {
         { provide: CLOCK, useValue: Date.now },
         RelayMetrics,
         AccessLog,
+        CallerMetrics,
+        SourceGate,
         ControlPlane,
         PolicyDecisions,
+        CallerList,
+        CallerGate,
         TokenCache,
         TokenEndpoints,
         UpstreamClient,

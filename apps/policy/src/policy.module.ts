@@ -4,6 +4,7 @@ import { DatabaseModule } from '@wxgate/persistence';
 import { PlatformModule } from '@wxgate/platform';
 import { AllowlistModule } from './allowlist/allowlist.module.js';
 import { AuthorizationsModule } from './authorizations/authorizations.module.js';
+import { CallersModule } from './callers/callers.module.js';
 import { CheckModule } from './check/check.module.js';
 import { APP, type PolicyConfig } from './config.js';
 import { POLICY_ENTITIES, POLICY_MIGRATIONS } from './database/policy-database.js';
@@ -26,6 +27,7 @@ export class PolicyModule {
         SharingModule,
         MerchantsModule,
         AuthorizationsModule,
+        CallersModule,
       ],
     };
   }

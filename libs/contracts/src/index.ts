@@ -1,3 +1,4 @@
+export * from './callers.js';
 export * from './credentials.js';
 export * from './errors.js';
 export * from './pay.js';

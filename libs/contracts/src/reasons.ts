@@ -18,6 +18,10 @@ export const Reason = {
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   UPSTREAM_UNREACHABLE: 'UPSTREAM_UNREACHABLE',
+  /** The connection comes from outside the relay's `RELAY_ALLOW_CIDRS` (docs/callers.md). */
+  CALLER_NOT_ALLOWED: 'CALLER_NOT_ALLOWED',
+  /** The environment lists callers and the request carries none of them (401; 407 for proxy forms). */
+  CALLER_UNAUTHENTICATED: 'CALLER_UNAUTHENTICATED',
   /** The environment may not use that WeChat Pay merchant (or none / several are bound and none was named). */
   MERCHANT_NOT_BOUND: 'MERCHANT_NOT_BOUND',
   /** A WeChat Pay 2xx answer whose signature does not verify with the merchant's WeChat Pay keys: treated as forged. */
@@ -57,6 +61,9 @@ export const REASON_ERRCODE: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 85112,
   UPSTREAM_TIMEOUT: 85112,
   UPSTREAM_UNREACHABLE: 85112,
+  CALLER_NOT_ALLOWED: 48001,
+  // WeChat's "api unauthorized", never a token errcode: SDKs would try to refresh a token they lack.
+  CALLER_UNAUTHENTICATED: 48001,
   MERCHANT_NOT_BOUND: 48001,
   UPSTREAM_SIGNATURE_INVALID: 85112,
   CREDENTIAL_REJECTED: 40001,
@@ -84,6 +91,8 @@ export const REASON_HTTP_STATUS: Record<Reason, number> = {
   RESPONSE_TOO_LARGE: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNREACHABLE: 502,
+  CALLER_NOT_ALLOWED: 403,
+  CALLER_UNAUTHENTICATED: 401,
   MERCHANT_NOT_BOUND: 403,
   UPSTREAM_SIGNATURE_INVALID: 502,
   /** WeChat answers a wrong secret or token with HTTP 200 and the errcode. */

@@ -63,6 +63,19 @@ export interface EnvListReply {
   envs: EnvSummary[];
 }
 
+/** `caller.add`: the only time the secret is ever shown. */
+export interface CallerAddReply {
+  name: string;
+  secret: string;
+}
+export interface CallerListReply {
+  callers: { name: string; addedAt: number }[];
+}
+/** `policy.callers`: what the forwarder needs to verify callers, never a secret. */
+export interface CallerHashesReply {
+  callers: { name: string; secretHash: string }[];
+}
+
 export interface PolicyAllow {
   allowed: true;
   /** For an authorizer, `componentAppid` names the component whose authorization's token to inject. */

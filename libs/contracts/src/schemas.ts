@@ -3,6 +3,7 @@
  * Unknown fields are ignored; missing or malformed ones become a BAD_REQUEST naming the field.
  */
 import { z } from 'zod';
+import { CALLER_NAME_PATTERN } from './callers.js';
 import { CREDENTIAL_KINDS } from './credentials.js';
 import { allowlistPathProblem } from './relay-paths.js';
 
@@ -54,6 +55,8 @@ export const EnvPutRequest = z.object({ envId, ownerAppid: appid, ownerKind: z.e
 export const EnvRequest = z.object({ envId });
 export const AllowlistChangeRequest = z.object({ envId, paths: z.array(allowlistPath).min(1, 'must list at least one path') });
 export const ShareChangeRequest = z.object({ envId, appid });
+export const callerName = z.string().regex(CALLER_NAME_PATTERN, 'must be a caller name (letters, digits, ., - and _; at most 64; no :)');
+export const CallerChangeRequest = z.object({ envId, name: callerName });
 export const PolicyCheckRequest = z.object({
   envId: z.string().min(1, 'must not be empty'),
   path: z.string().min(1, 'must not be empty'),
@@ -109,6 +112,7 @@ export type EnvPutRequest = z.infer<typeof EnvPutRequest>;
 export type EnvRequest = z.infer<typeof EnvRequest>;
 export type AllowlistChangeRequest = z.infer<typeof AllowlistChangeRequest>;
 export type ShareChangeRequest = z.infer<typeof ShareChangeRequest>;
+export type CallerChangeRequest = z.infer<typeof CallerChangeRequest>;
 export type PolicyCheckRequest = z.infer<typeof PolicyCheckRequest>;
 export type AuthorizerEvent = z.infer<typeof AuthorizerEvent>;
 export type TokenRefreshedEvent = z.infer<typeof TokenRefreshedEvent>;

@@ -85,6 +85,12 @@ export const Subjects = {
     shareAdd: 'wxgate.admin.share.add',
     shareRemove: 'wxgate.admin.share.remove',
     shareList: 'wxgate.admin.share.list',
+    /** `{envId,name}` → `{name,secret}`: the secret is shown once, only its hash is kept. */
+    callerAdd: 'wxgate.admin.caller.add',
+    /** `{envId,name}` → `{ok:true}`; a caller that is not there is not an error. */
+    callerRemove: 'wxgate.admin.caller.remove',
+    /** `{envId}` → `{callers:[{name,addedAt}]}`, never a secret or hash. */
+    callerList: 'wxgate.admin.caller.list',
     /** WeChat Pay merchants (token-refresher) and which environments may use them (policy). */
     merchantPut: 'wxgate.admin.merchant.put',
     /** Extension (not in SPEC): `{mchid}` → `{ok:true}`, or CREDENTIAL_NOT_FOUND. */
@@ -103,6 +109,12 @@ export const Subjects = {
   },
   policy: {
     check: 'wxgate.policy.check',
+    /**
+     * Extension (docs/callers.md): `{envId}` → `{callers:[{name,secretHash}]}` for the forwarder,
+     * which verifies callers itself; an unknown environment has none. Read from the database, so
+     * an answer asked after a `policy.changed` reflects the change on whichever replica answers.
+     */
+    callers: 'wxgate.policy.callers',
   },
   pay: {
     sign: (mchid: string) => `wxgate.pay.sign.${mchid}`,

@@ -1,5 +1,6 @@
 export * from './admin.controller.js';
 export * from './bootstrap.js';
+export * from './cidrs.js';
 export * from './config.js';
 export * from './format.js';
 export * from './logger.js';

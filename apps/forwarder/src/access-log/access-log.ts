@@ -10,6 +10,8 @@ export interface CallRecord {
   method: string;
   path: string;
   fromAppid?: string;
+  /** The authenticated caller's name (environments with callers, docs/callers.md). */
+  caller?: string;
   status: number;
   reason?: string;
   /** WeChat's errcode, when the answer was small JSON that wxgate read. */
@@ -71,6 +73,7 @@ export class AccessLog implements OnApplicationShutdown {
       }
       batch += `{"level":"info","time":"${time}"${this.prefix},"seqid":"${call.seqid}","via":"${call.via}","method":${JSON.stringify(call.method)},"path":${JSON.stringify(call.path)}`;
       if (call.fromAppid !== undefined) batch += `,"fromAppid":${JSON.stringify(call.fromAppid)}`;
+      if (call.caller !== undefined) batch += `,"caller":${JSON.stringify(call.caller)}`;
       batch += `,"status":${call.status}`;
       if (call.reason !== undefined) batch += `,"reason":"${call.reason}"`;
       if (call.errcode !== undefined) batch += `,"errcode":${call.errcode}`;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { Subjects, WxgateError, type CredentialRef, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
+import { Subjects, WxgateError, type CallerHashesReply, type CredentialRef, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
 import { decodePayload, NATS_CONNECTION, NatsUnavailableError, requestJson } from '@wxgate/nats';
 import { RelayMetrics, type NatsRequestName } from '../metrics/relay.metrics.js';
 
@@ -24,6 +24,10 @@ export class ControlPlane {
 
   checkPolicy(request: PolicyCheckRequest): Promise<PolicyDecision> {
     return this.counted('policy.check', () => requestJson<PolicyDecision>(this.nc, Subjects.policy.check, request, POLICY_TIMEOUT_MS));
+  }
+
+  callerHashes(envId: string): Promise<CallerHashesReply> {
+    return this.counted('policy.callers', () => requestJson<CallerHashesReply>(this.nc, Subjects.policy.callers, { envId }, POLICY_TIMEOUT_MS));
   }
 
   /** An authorizer's token is asked for by its pair (the five-token subject). */

@@ -153,7 +153,8 @@ function mayEverBeAllowed(path: string, fromAppid: string | undefined): boolean 
   return allowlistPathProblem(path) === undefined && (fromAppid === undefined || APPID_PATTERN.test(fromAppid));
 }
 
-function policyUnavailable(err: unknown): WxgateError {
+/** A failed request to the policy service, as the relay answers it (503 TOKEN_UNAVAILABLE with the cause). */
+export function policyUnavailable(err: unknown): WxgateError {
   if (err instanceof NatsUnavailableError) return new WxgateError(Reason.TOKEN_UNAVAILABLE, `policy service unreachable (${err.message})`);
   if (err instanceof WxgateError) return new WxgateError(Reason.TOKEN_UNAVAILABLE, `policy check failed: ${err.reason}: ${err.message}`);
   return new WxgateError(Reason.TOKEN_UNAVAILABLE, 'policy check failed');

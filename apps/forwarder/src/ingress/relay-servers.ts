@@ -5,10 +5,12 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { Reason } from '@wxgate/contracts';
 import { APP_CONFIG, Readiness } from '@wxgate/platform';
 import { AccessLog } from '../access-log/access-log.js';
+import { CallerGate } from '../callers/caller-gate.js';
+import { SourceGate } from '../callers/source-gate.js';
 import { loadOrCreateCertificate } from '../certificates/certificate.store.js';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { rawErrorResponse } from '../relay/relay-error.js';
+import { answerAndClose, rawErrorResponse } from '../relay/relay-error.js';
 import { RelayPipeline } from '../relay/relay.pipeline.js';
 import { newSeqid } from '../relay/seqid.js';
 import { parseFailure } from './parse-failure.js';
@@ -18,8 +20,6 @@ import { isRelayHost } from './wechat-hosts.js';
 const DRAIN_MS = 7_000;
 /** A call waiting on WeChat sends nothing to its caller: the idle cut must wait longer than that. */
 const UPSTREAM_MARGIN_MS = 5_000;
-/** How long a caller may keep a socket open after wxgate's final answer before it is cut. */
-const LINGER_MS = 2_000;
 
 /** The response Node is writing on a socket (undocumented but stable since Node 0.x). */
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
@@ -49,6 +49,8 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly pipeline: RelayPipeline,
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
+    private readonly sourceGate: SourceGate,
+    private readonly callers: CallerGate,
     readiness: Readiness,
   ) {
     readiness.register('relay', () => this.listening);
@@ -73,7 +75,8 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     );
     this.http = http;
     this.https = https;
-    http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.connect(req.url ?? '', socket, head));
+    this.sourceGate.guard({ http, https });
+    http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.connect(req, socket, head));
     https.on('connection', (socket: Socket) => this.track(socket));
     for (const [server, via] of [
       [http, 'http'],
@@ -104,7 +107,8 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     await closed;
   }
 
-  private connect(authority: string, socket: Socket, head: Buffer): void {
+  private connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const authority = req.url ?? '';
     // Node hands a CONNECT socket over without any listener: a caller that resets it (curl does,
     // right after a refusal) would otherwise be an uncaught 'error' that stops the process.
     socket.on('error', () => socket.destroy());
@@ -120,12 +124,17 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
       answerAndClose(socket, rawErrorResponse(seqid, Reason.HOST_NOT_ALLOWED, `CONNECT is only tunnelled to WeChat API hosts on port 443 or 80, not ${JSON.stringify(authority.slice(0, 255))}`));
       return;
     }
-    socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
-    if (head.length > 0) socket.unshift(head);
-    // The HTTP server keeps its sockets half-open on purpose; a TLS socket made from one inherits
-    // that, and a caller that gives up mid-handshake (an untrusted CA) would stay in CLOSE-WAIT.
-    if (inside === this.https) socket.allowHalfOpen = false;
-    inside.emit('connection', socket);
+    this.callers.admitTunnel(req, socket, seqid, {
+      open: () => {
+        socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
+        if (head.length > 0) socket.unshift(head);
+        // The HTTP server keeps its sockets half-open on purpose; a TLS socket made from one inherits
+        // that, and a caller that gives up mid-handshake (an untrusted CA) would stay in CLOSE-WAIT.
+        if (inside === this.https) socket.allowHalfOpen = false;
+        inside.emit('connection', socket);
+      },
+      refused: (status, reason) => this.refused(seqid, 'CONNECT', authority.slice(0, 255), status, reason),
+    });
   }
 
   private track(socket: Socket): void {
@@ -177,12 +186,6 @@ function answerAfter(socket: HttpSocket, answer: string): void {
   }
   // Node attaches the next queued response in its own 'finish' handler: look again after it.
   current.once('close', () => setImmediate(() => answerAfter(socket, answer)));
-}
-
-/** Sends a last answer and closes; a peer that never closes its side is cut after LINGER_MS. */
-function answerAndClose(socket: Socket, answer: string): void {
-  socket.end(answer);
-  socket.setTimeout(LINGER_MS, () => socket.destroy());
 }
 
 function listen(server: HttpServer | HttpsServer, port: number): Promise<number> {

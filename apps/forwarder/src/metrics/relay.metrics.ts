@@ -14,7 +14,7 @@ export class PendingCount {
   }
 }
 
-function flush(counter: Counter<string>, counts: Iterable<PendingCount>): void {
+export function flush(counter: Counter<string>, counts: Iterable<PendingCount>): void {
   for (const count of counts) {
     if (count.n === 0) continue;
     counter.labels(...count.labels).inc(count.n);
@@ -112,4 +112,4 @@ export class RelayMetrics {
 }
 
 /** The `subject` label of the forwarder's NATS requests (never an appid: bounded cardinality). */
-export type NatsRequestName = 'policy.check' | 'token.get' | 'token.invalidate' | 'token.issue' | 'token.exchange';
+export type NatsRequestName = 'policy.check' | 'policy.callers' | 'token.get' | 'token.invalidate' | 'token.issue' | 'token.exchange';

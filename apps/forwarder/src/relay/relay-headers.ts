@@ -1,5 +1,9 @@
-/** SPEC §5 step 8: never relayed in either direction. */
+/**
+ * SPEC §5 step 8: never relayed in either direction. With them wxgate's own caller credential
+ * header (docs/callers.md), which is for wxgate alone.
+ */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'x-wxgate-caller',
   'connection',
   'proxy-connection',
   'keep-alive',

@@ -4,6 +4,7 @@ import { describeCredential, isReservedPath, Reason, REASON_ERRCODE, WxgateError
 import { APP_CONFIG } from '@wxgate/platform';
 import { isTokenRejection, needsComponentAppidParam } from '@wxgate/wechat';
 import { AccessLog, type CallRecord } from '../access-log/access-log.js';
+import { CallerGate } from '../callers/caller-gate.js';
 import type { ForwarderConfig } from '../config.js';
 import { PolicyDecisions } from '../decisions/policy-decisions.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
@@ -13,7 +14,7 @@ import { TokenCache, type CachedToken } from '../tokens/token-cache.js';
 import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer, type ExchangeSink, type UpstreamAnswer, type UpstreamExchange } from '../upstream/upstream-exchange.js';
 import { UpstreamClient, UpstreamUnreachableError, type UpstreamRequest } from '../upstream/upstream.client.js';
 import { peerAddress, upstreamRequestHeaders } from './relay-headers.js';
-import { sendRelayError } from './relay-error.js';
+import { sendRelayError, type ErrorExtras } from './relay-error.js';
 import { appendParams, readQuery, RepeatedParameterError, withoutFromAppid } from './relay-query.js';
 import { headProblem } from './request-head.js';
 import { isTargetProblem, parseTarget } from './request-target.js';
@@ -53,6 +54,7 @@ export class RelayPipeline {
     private readonly upstream: UpstreamClient,
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
+    private readonly callers: CallerGate,
     private readonly pay: PayRelay,
     private readonly tokenEndpoints: TokenEndpoints,
   ) {
@@ -107,6 +109,11 @@ export class RelayPipeline {
     if (isTargetProblem(target)) return this.reject(res, call, target.reason, target.message);
     const { path, rawQuery } = target;
     call.path = path;
+    // Who is calling, when the environment lists callers: before anything acts for it — WeChat Pay
+    // and token endpoints included (docs/callers.md).
+    let refused = this.callers.admit(req, call);
+    if (refused instanceof Promise) refused = await refused;
+    if (refused) return this.reject(res, call, refused.reason, refused.message, undefined, refused);
     if (this.pay.isPayCall(req, target)) return this.pay.relay(req, res, call, target);
     let facts;
     try {
@@ -231,9 +238,9 @@ export class RelayPipeline {
     res.end(answer.body);
   }
 
-  private reject(res: ServerResponse, call: Call, reason: Reason, message: string, errcode?: number): void {
+  private reject(res: ServerResponse, call: Call, reason: Reason, message: string, errcode?: number, extras?: ErrorExtras): void {
     call.reason = reason;
-    call.status = sendRelayError(res, call.seqid, reason, message, errcode);
+    call.status = sendRelayError(res, call.seqid, reason, message, errcode, extras);
   }
 
   private failed(res: ServerResponse, call: Call, err: unknown): void {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EnvSummary } from '@wxgate/contracts';
 import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
+import { CallerEntity } from '../callers/caller.entity.js';
 import { rowLock } from '../database/row-lock.js';
 import { MerchantBindingEntity } from '../merchants/merchant-binding.entity.js';
 import { bumpRevision } from '../revision/policy-revision.js';
@@ -28,12 +29,13 @@ export class EnvironmentRepository {
     return rows.map(({ envId, ownerAppid, ownerKind }) => ({ envId, ownerAppid, ownerKind }));
   }
 
-  /** Deletes the environment with its allowlist, shares and merchant bindings; `false` when there was none. */
+  /** Deletes the environment with its allowlist, shares, callers and merchant bindings; `false` when there was none. */
   delete(envId: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const result = await manager.delete(EnvironmentEntity, { envId });
       await manager.delete(AllowlistPathEntity, { envId });
       await manager.delete(ShareEntity, { envId });
+      await manager.delete(CallerEntity, { envId });
       await manager.delete(MerchantBindingEntity, { envId });
       const deleted = (result.affected ?? 0) > 0;
       if (deleted) await bumpRevision(manager);

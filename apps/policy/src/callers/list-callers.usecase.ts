@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { Reason, WxgateError, type CallerHashesReply, type CallerListReply } from '@wxgate/contracts';
+import { CallerRepository } from './caller.repository.js';
+
+/** The callers of an environment for an admin: names and when they were added, never a hash. */
+@Injectable()
+export class ListCallers {
+  constructor(private readonly callers: CallerRepository) {}
+
+  async execute(envId: string): Promise<CallerListReply> {
+    const rows = await this.callers.list(envId);
+    if (!rows) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    return { callers: rows.map((row) => ({ name: row.name, addedAt: row.addedAt })) };
+  }
+}
+
+/**
+ * What a forwarder verifies callers against, read from the database rather than the in-memory
+ * model: a forwarder asks right after hearing `policy.changed`, possibly of a replica that has not
+ * reloaded yet, and must not cache a revoked caller again.
+ */
+@Injectable()
+export class GetCallerHashes {
+  constructor(private readonly callers: CallerRepository) {}
+
+  async execute(envId: string): Promise<CallerHashesReply> {
+    const rows = await this.callers.byEnv(envId);
+    return { callers: rows.map((row) => ({ name: row.name, secretHash: row.secretHash })) };
+  }
+}
