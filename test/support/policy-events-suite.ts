@@ -105,7 +105,7 @@ export function policyEventsSuite(backendFactory: () => Promise<PolicyBackend | 
     const before = await changeCounts();
     await authorizerEvent(COMPONENT, AUTHORIZER, 'authorized');
     await waitFor(async () => (await check(nc, 'comp-a', PATH, AUTHORIZER)).allowed, { what: 'the authorizer to be allowed' });
-    expect(await check(nc, 'comp-b', PATH, AUTHORIZER)).toEqual({ allowed: true, credential: { kind: 'authorizer', appid: AUTHORIZER }, tokenParam: 'access_token' });
+    expect(await check(nc, 'comp-b', PATH, AUTHORIZER)).toEqual({ allowed: true, credential: { kind: 'authorizer', appid: AUTHORIZER, componentAppid: COMPONENT }, tokenParam: 'access_token' });
     expect((await check(nc, 'other', PATH, AUTHORIZER)).reason).toBe('AUTHORIZER_NOT_AUTHORIZED');
     await waitFor(async () => (await changeCounts())['comp-b'] === (before['comp-b'] ?? 0) + 1, { what: 'policy.changed for comp-b' });
     const after = await changeCounts();

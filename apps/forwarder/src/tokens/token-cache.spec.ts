@@ -102,6 +102,20 @@ describe('TokenCache', () => {
     expect(cache.peek(tokenKey(b))?.token).toBe(tb.token);
   });
 
+  it("recognises an authorizer token it handed out by its pair, and invalidates that pair's token", async () => {
+    const { cache, calls } = setup();
+    const pair = { kind: 'authorizer', appid: 'wxauth0001', componentAppid: 'wxcomp0002' } as const;
+    const issued = cache.remember({ ...pair, token: 'sdk-authorizer-token', expiresAt: 1_000_000 + 2000 });
+    expect(cache.peek(tokenKey(pair))).toBe(issued);
+    expect(cache.peek(tokenKey({ kind: 'authorizer', appid: pair.appid, componentAppid: 'wxcomp0001' }))).toBeUndefined();
+    const owner = cache.ownerOf('sdk-authorizer-token')!;
+    expect(owner).toMatchObject(pair);
+    const fresh = await cache.invalidate(owner, owner.token);
+    expect(fresh).toMatchObject({ ...pair, token: 't1' });
+    expect(calls.invalidate).toBe(1);
+    expect(cache.peek(tokenKey(pair))?.token).toBe('t1');
+  });
+
   it('recognises the tokens it handed out, and asks the refresher once about a token it does not hold', async () => {
     const { cache, calls, advance } = setup();
     const issued = cache.remember({ kind: 'app', appid: 'wxapp0001', token: 'sdk-token', expiresAt: 1_000_000 + 2000 });
