@@ -44,7 +44,10 @@ describe('policy: WeChat Pay merchants and allowlist templates', () => {
     let decision: Json;
     do decision = await check({ path: '/v3/pay/transactions/out-trade-no/T-1' });
     while (!decision.allowed && Date.now() < deadline);
-    expect(decision).toEqual({ allowed: true, credential: { kind: 'merchant', mchid: '1900000001' } });
+    const { revision, ...rest } = decision as Json & { revision?: number };
+    expect(rest).toEqual({ allowed: true, credential: { kind: 'merchant', mchid: '1900000001' } });
+    // A binding is a policy change: the answer carries the revision it was made at or later.
+    expect(revision).toBeGreaterThan(0);
     expect(await check({ path: '/v3/pay/transactions/out-trade-no/T-1', fromMchid: '1900000002' })).toMatchObject({ allowed: false, reason: 'MERCHANT_NOT_BOUND' });
     expect(await check({ path: '/v3/refund/domestic/refunds' })).toMatchObject({ allowed: false, reason: 'PATH_NOT_ALLOWED' });
     expect(await req(Subjects.admin.merchantBindings, { envId: 'shop' })).toEqual({ mchids: ['1900000001'] });

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModu
 import type { Subscription } from '@nats-io/transport-node';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG } from '@wxgate/platform';
-import { allowlistPathProblem, APPID_PATTERN, PolicyChangedEvent, Reason, Subjects, WxgateError, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
+import { allowlistPathProblem, APPID_PATTERN, PolicyChangedEvent, Reason, Subjects, WxgateError, type PayPolicyDecision, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
 import type { ForwarderConfig } from '../config.js';
 import { CLOCK, type Clock } from '../control-plane/clock.js';
@@ -92,7 +92,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
     if (entry === undefined) return undefined;
     this.metrics.policyHit.inc();
     if (this.now() - entry.fetchedAt > DECISION_REVALIDATE_MS && !this.filling.has(key)) {
-      this.ask(key, path, fromAppid).catch(() => undefined);
+      this.ask(key, checkRequest(this.envId, path, fromAppid), mayEverBeAllowed(path, fromAppid)).catch(() => undefined);
     }
     return entry;
   }
@@ -101,7 +101,24 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
   fill(path: string, fromAppid: string | undefined): Promise<CachedDecision> {
     this.metrics.policyMiss.inc();
     const key = fromAppid === undefined ? path : `${path}?${fromAppid}`;
-    return this.filling.get(key) ?? this.ask(key, path, fromAppid);
+    return this.filling.get(key) ?? this.ask(key, checkRequest(this.envId, path, fromAppid), mayEverBeAllowed(path, fromAppid));
+  }
+
+  /**
+   * A WeChat Pay call's decision (`api: "pay"`, the merchant it signs with), in the same bounded,
+   * revision-checked cache: pay paths carry order numbers, so every order is a new key.
+   */
+  async payDecision(path: string, fromMchid: string | undefined): Promise<PayPolicyDecision> {
+    const key = `pay:${path}?${fromMchid ?? ''}`;
+    const entry = this.entries.get(key);
+    if (entry !== undefined) {
+      this.metrics.policyHit.inc();
+      return entry.decision as unknown as PayPolicyDecision;
+    }
+    this.metrics.policyMiss.inc();
+    const request: PolicyCheckRequest = { envId: this.envId, path, api: 'pay', ...(fromMchid === undefined ? {} : { fromMchid }) };
+    const pending = this.filling.get(key) ?? this.ask(key, request, allowlistPathProblem(path) === undefined);
+    return (await pending).decision as unknown as PayPolicyDecision;
   }
 
   dropAll(why: string): void {
@@ -115,15 +132,15 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
     for (const entry of this.entries.values()) entry.fetchedAt = 0;
   }
 
-  private ask(key: string, path: string, fromAppid: string | undefined): Promise<CachedDecision> {
+  /** `cacheable`: false for a question no allowlist can ever admit (not worth a slot). */
+  private ask(key: string, request: PolicyCheckRequest, cacheable: boolean): Promise<CachedDecision> {
     const generation = this.generation;
-    const request: PolicyCheckRequest = fromAppid === undefined ? { envId: this.envId, path } : { envId: this.envId, path, fromAppid };
     const pending = this.askCurrent(request)
       .then(
         (decision) => {
           const entry: CachedDecision = { decision, fetchedAt: this.now() };
-          if (decision.allowed) entry.tokenKey = tokenKey(decision.credential);
-          if (generation === this.generation && mayEverBeAllowed(path, fromAppid)) this.entries.set(key, entry);
+          if (decision.allowed && request.api !== 'pay') entry.tokenKey = tokenKey(decision.credential);
+          if (generation === this.generation && cacheable) this.entries.set(key, entry);
           return entry;
         },
         (err: unknown) => Promise.reject(policyUnavailable(err)),
@@ -143,6 +160,10 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
       }
     }
   }
+}
+
+function checkRequest(envId: string, path: string, fromAppid: string | undefined): PolicyCheckRequest {
+  return fromAppid === undefined ? { envId, path } : { envId, path, fromAppid };
 }
 
 /**

@@ -7,48 +7,33 @@ import { parsePublicKey, type KeyLookup } from '@wxgate/wechatpay';
 import type { KeyObject } from 'node:crypto';
 import type { ForwarderConfig } from '../config.js';
 import { ControlPlane } from '../control-plane/control-plane.js';
+import { PolicyDecisions } from '../decisions/policy-decisions.js';
 
 const TIMEOUT_MS = 3_000;
 
 /**
- * What a WeChat Pay call needs from the other services: the policy decision (cached until
- * `policy.changed`), the signature (per call) and WeChat Pay's verification keys (cached, refetched
+ * What a WeChat Pay call needs from the other services: the policy decision (the relay's bounded,
+ * revision-checked decision cache), the signature (per call) and WeChat Pay's verification keys (cached, refetched
  * for an unknown serial).
  */
 @Injectable()
 export class PayControl implements OnApplicationBootstrap {
   private readonly logger = new Logger('PayRelay');
-  readonly #decisions = new Map<string, Promise<PayPolicyDecision>>();
   readonly #keys = new Map<string, Promise<Map<string, KeyObject>>>();
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(APP_CONFIG) private readonly config: ForwarderConfig,
     private readonly control: ControlPlane,
+    private readonly decisions: PolicyDecisions,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.control.subscribe(Subjects.events.policyChanged(this.config.ENV_ID), () => this.#decisions.clear());
-    this.control.onReconnect(() => {
-      this.#decisions.clear();
-      this.#keys.clear();
-    });
+    this.control.onReconnect(() => this.#keys.clear());
   }
 
   decide(path: string, fromMchid: string | undefined): Promise<PayPolicyDecision> {
-    const key = `${path}\n${fromMchid ?? ''}`;
-    let decision = this.#decisions.get(key);
-    if (!decision) {
-      decision = requestJson<PayPolicyDecision>(
-        this.nc,
-        Subjects.policy.check,
-        { envId: this.config.ENV_ID, path, api: 'pay', ...(fromMchid ? { fromMchid } : {}) },
-        TIMEOUT_MS,
-      );
-      this.#decisions.set(key, decision);
-      decision.catch(() => this.#decisions.delete(key));
-    }
-    return decision;
+    return this.decisions.payDecision(path, fromMchid);
   }
 
   async sign(mchid: string, method: string, url: string, body: string): Promise<string> {
