@@ -7,7 +7,7 @@ export interface NatsServerHandle {
 }
 export function ensureDebianProgram(options: { binary: string; debianPackage?: string; candidates?: string[]; hint: string }): string;
 export function ensureNatsServer(): string;
-export function freePort(host?: string): Promise<number>;
+export function freePort(): Promise<number>;
 export function waitForPort(port: number, host?: string, timeoutMs?: number): Promise<void>;
 export function natsReachable(url: string, timeoutMs?: number): Promise<boolean>;
 export function startNatsServer(options?: { port?: number; storeDir?: string }): Promise<NatsServerHandle>;

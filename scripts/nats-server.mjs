@@ -51,15 +51,30 @@ export function ensureNatsServer() {
   });
 }
 
-export function freePort(host = '127.0.0.1') {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nothing listens on, for a server the caller starts next. Picked at random below Linux's
+ * ephemeral range (32768+), where the kernel's own choice for outgoing connections could take it
+ * between this check and the server's listen, and checked on every address (`::`, or `0.0.0.0`
+ * without IPv6) because the services listen on all of them. Never the same port twice per process.
+ */
+const handedOut = new Set();
+export async function freePort() {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if ((await canListen(port, '::')) ?? (await canListen(port, '0.0.0.0'))) return port;
+  }
+  throw new Error('no free port found between 20000 and 32000');
+}
+
+/** true/false for free/taken; undefined when the address family is not available here. */
+function canListen(port, host) {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', (err) => resolve(err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL' ? undefined : false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 
