@@ -9,7 +9,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Metrics } from '@wxgate/platform';
+import { BodyTooLarge, ClientGone, Metrics, readCapped } from '@wxgate/platform';
 import { Counter, Histogram } from 'prom-client';
 import { CALLBACK_ROUTES, type CallbackRoute } from './callback-routes.js';
 import { MAX_CALLBACK_BODY_BYTES, ReceiveCallback, type CallbackResult } from './receive-callback.js';
@@ -26,8 +26,6 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** How long shutdown waits for in-flight pushes before cutting connections. */
 const DRAIN_MS = 2_000;
 
-export class BodyTooLarge extends Error {}
-
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
 
 /**
@@ -43,31 +41,6 @@ export function splitTarget(target: string): { path: string; query: string } {
   const path = q === -1 ? withoutFragment : withoutFragment.slice(0, q);
   return { path: path === '' ? '/' : path, query: q === -1 ? '' : withoutFragment.slice(q + 1) };
 }
-export class ClientGone extends Error {}
-
-/** Reads the body up to `max` bytes and stops reading there. */
-export function readCapped(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        req.off('data', onData);
-        req.pause();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    // A sender that hangs up mid-body never gets 'end'; after 'end' this is a no-op.
-    req.once('close', () => reject(new ClientGone()));
-    req.once('error', () => reject(new ClientGone()));
-  });
-}
-
 /**
  * The HTTP edge of the callback (docs/http-behaviour.md): routing, the body cap, the reply and the metrics; the
  * decisions are ReceiveCallback's. A plain node:http server on its own port, not Nest's
@@ -172,7 +145,7 @@ export class CallbackServer implements OnApplicationBootstrap, BeforeApplication
     const declared = Number(req.headers['content-length'] ?? 0);
     let body: Buffer;
     try {
-      if (declared > MAX_CALLBACK_BODY_BYTES) throw new BodyTooLarge();
+      if (declared > MAX_CALLBACK_BODY_BYTES) throw new BodyTooLarge(MAX_CALLBACK_BODY_BYTES);
       body = await readCapped(req, MAX_CALLBACK_BODY_BYTES);
     } catch (err) {
       if (err instanceof ClientGone) return done('client_gone');

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventPublisher } from '@wxgate/nats';
-import { Metrics } from '@wxgate/platform';
+import { BodyTooLarge, ClientGone, Metrics, readCapped } from '@wxgate/platform';
 import { signatureHeadersFrom } from '@wxgate/wechatpay';
 import { Counter, Histogram } from 'prom-client';
 import { Clock } from '../../adapters/clock.js';
 import type { CallbackRoute } from '../../callback/callback-routes.js';
-import { BodyTooLarge, ClientGone, readCapped } from '../../callback/callback.server.js';
 import { MerchantRepository } from '../../persistence/merchant.repository.js';
 import { MerchantKeyring } from '../merchant-keyring.js';
 import { RefreshCertificates } from '../refresh-certificates.js';
@@ -66,7 +65,7 @@ export class PayNotifyRoute implements CallbackRoute {
     }
     let body: Buffer;
     try {
-      if (Number(req.headers['content-length'] ?? 0) > MAX_PAY_NOTIFICATION_BYTES) throw new BodyTooLarge();
+      if (Number(req.headers['content-length'] ?? 0) > MAX_PAY_NOTIFICATION_BYTES) throw new BodyTooLarge(MAX_PAY_NOTIFICATION_BYTES);
       body = await readCapped(req, MAX_PAY_NOTIFICATION_BYTES);
     } catch (err) {
       if (err instanceof ClientGone) return done('client_gone');

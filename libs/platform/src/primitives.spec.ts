@@ -1,0 +1,70 @@
+import { PassThrough } from 'node:stream';
+import { BodyTooLarge, ClientGone, readCapped, readUpTo } from './capped-body.js';
+import { ManualClock } from './clock.js';
+import { SingleFlight } from './single-flight.js';
+
+describe('readUpTo / readCapped', () => {
+  it('reads a body that fits whole', async () => {
+    const s = new PassThrough();
+    const read = readCapped(s, 10);
+    s.write('abc');
+    s.end('def');
+    expect((await read).toString()).toBe('abcdef');
+  });
+
+  it('stops past the cap and leaves the rest unread', async () => {
+    const s = new PassThrough();
+    const read = readUpTo(s, 4);
+    s.write('abc');
+    s.write('defg');
+    const prefix = await read;
+    expect(prefix).toMatchObject({ ended: false, size: 7 });
+    expect(s.isPaused()).toBe(true);
+    const capped = readCapped(new PassThrough().end('0123456789'), 4);
+    await expect(capped).rejects.toBeInstanceOf(BodyTooLarge);
+  });
+
+  it('rejects with ClientGone when the stream closes or fails before its end', async () => {
+    const closed = new PassThrough();
+    const a = readCapped(closed, 100);
+    closed.write('ab');
+    closed.destroy();
+    await expect(a).rejects.toBeInstanceOf(ClientGone);
+    const failed = new PassThrough();
+    const b = readCapped(failed, 100);
+    failed.destroy(new Error('reset'));
+    await expect(b).rejects.toBeInstanceOf(ClientGone);
+  });
+});
+
+describe('SingleFlight', () => {
+  it('shares one run per key until it settles', async () => {
+    const flights = new SingleFlight<string, number>();
+    let runs = 0;
+    const work = async () => {
+      const n = ++runs;
+      await Promise.resolve();
+      return n;
+    };
+    const [a, b, c] = await Promise.all([flights.run('k', work), flights.run('k', work), flights.run('other', work)]);
+    expect([a, b, c]).toEqual([1, 1, 2]);
+    expect(flights.size).toBe(0);
+    await expect(flights.run('k', work)).resolves.toBe(3);
+  });
+
+  it('frees the key after a failure', async () => {
+    const flights = new SingleFlight<string, number>();
+    await expect(flights.run('k', () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    await expect(flights.run('k', () => Promise.resolve(1))).resolves.toBe(1);
+  });
+});
+
+describe('ManualClock', () => {
+  it('moves only when told, and sleeping moves it', async () => {
+    const clock = new ManualClock(1000);
+    clock.advance(5);
+    await clock.sleep(10);
+    expect(clock.now()).toBe(1015);
+    expect(clock.random()).toBe(0.5);
+  });
+});
