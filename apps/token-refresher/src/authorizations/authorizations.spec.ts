@@ -38,7 +38,7 @@ describe('authorizations', () => {
     kit = refresherKit(db);
     await kit.credentials.putComponent({ appid: COMPONENT, secret: 'cs', verifyToken: 'v', aesKey: 'k'.repeat(43) }, kit.clock.now());
     await kit.credentials.storeTicketIfNewer(COMPONENT, 'ticket', 1, kit.clock.now());
-    authorize = new HandleAuthorization(kit.credentials, kit.keeper, kit.gateway, kit.tokens, kit.asEvents, kit.asClock);
+    authorize = new HandleAuthorization(kit.credentials, kit.keeper, kit.keeper.components, kit.gateway, kit.asEvents, kit.asClock);
     unauthorize = new HandleUnauthorization(kit.credentials, kit.keeper, kit.asEvents, kit.asClock);
   });
   afterEach(async () => {
@@ -140,7 +140,7 @@ describe('authorizations', () => {
       reason: 'CREDENTIAL_NOT_FOUND',
     });
 
-    const sync = new SyncAuthorizers(kit.credentials, kit.tokens, kit.keeper, kit.gateway, kit.asEvents, kit.asClock);
+    const sync = new SyncAuthorizers(kit.credentials, kit.tokens, kit.keeper, kit.keeper.components, kit.gateway, kit.asEvents, kit.asClock);
     const item = (n: number) => ({ authorizer_appid: `wxsynced00000000${n}`, refresh_token: `r${n}`, auth_time: 1 });
     kit.wechat.queue(
       'api_get_authorizer_list',
@@ -203,7 +203,7 @@ describe('authorizations', () => {
     });
 
     it('sync reconciles one component: what WeChat no longer lists becomes unauthorized, with its event', async () => {
-      const sync = new SyncAuthorizers(kit.credentials, kit.tokens, kit.keeper, kit.gateway, kit.asEvents, kit.asClock);
+      const sync = new SyncAuthorizers(kit.credentials, kit.tokens, kit.keeper, kit.keeper.components, kit.gateway, kit.asEvents, kit.asClock);
       kit.wechat.queue('api_get_authorizer_list', { total_count: 1, list: [{ authorizer_appid: 'wxsynced000000001', refresh_token: 'r1', auth_time: 1 }] });
       expect(await sync.run(COMPONENT)).toEqual({ imported: 1, unauthorized: 1 });
       expect((await kit.credentials.authorizer(REF.authorizer))?.status).toBe('unauthorized');

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Reason, WxgateError, type WechatEvent } from '@wxgate/contracts';
-import { funcScopesOf, isTokenRejection, WechatApiError, WechatErrcode, type AuthorizationInfo } from '@wxgate/wechat';
+import { funcScopesOf, WechatApiError, WechatErrcode, type AuthorizationInfo } from '@wxgate/wechat';
 import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
 import { CredentialRepository, type Authorizer } from '../persistence/credential.repository.js';
-import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { SingleFlight } from '../tokens/single-flight.js';
+import { ComponentTokenProvider } from '../tokens/component-token-provider.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
-import { servedUntil } from '../tokens/token-timing.js';
 
 /**
  * `authorized` / `updateauthorized`: exchange the code (`api_query_auth`), keep the refresh token,
@@ -27,8 +26,8 @@ export class HandleAuthorization {
   constructor(
     private readonly credentials: CredentialRepository,
     private readonly keeper: TokenKeeper,
+    private readonly components: ComponentTokenProvider,
     private readonly wechat: WechatGateway,
-    private readonly tokens: TokenStateRepository,
     private readonly events: RefresherEvents,
     private readonly clock: Clock,
   ) {}
@@ -88,13 +87,8 @@ export class HandleAuthorization {
     const funcScopes = funcScopesOf(info.info);
     const now = this.clock.now();
     // The token goes in first: a get that sees the authorization finds it instead of minting another.
-    const expiresAt = info.accessToken ? servedUntil(now, info.expiresInS) : undefined;
-    if (info.accessToken && expiresAt !== undefined) {
-      await this.tokens.ensure(pair);
-      await this.tokens.saveToken(pair, { token: info.accessToken, obtainedAt: now, expiresAt });
-      // Other replicas drop theirs on the token.refreshed published below.
-      this.keeper.forget(pair);
-    }
+    // Other replicas drop theirs on the token.refreshed published below.
+    const expiresAt = info.accessToken ? await this.keeper.adopt(pair, { token: info.accessToken, expiresInS: info.expiresInS, answeredAt: now }) : undefined;
     const authorizer: Authorizer = {
       appid: authorizerAppid,
       componentAppid,
@@ -120,16 +114,12 @@ export class HandleAuthorization {
     authorizerAppid: string | undefined,
     code: string,
   ): Promise<{ info: { authorizer_appid: string; func_info?: AuthorizationInfo['func_info'] }; refreshToken?: string; accessToken?: string; expiresInS: number } | undefined> {
-    let componentToken = await this.keeper.componentTokens.current(componentAppid);
+    let componentToken: string | undefined;
     try {
-      let res;
-      try {
-        res = await this.wechat.queryAuth(componentToken, componentAppid, code);
-      } catch (err) {
-        if (!(err instanceof WechatApiError && isTokenRejection(err.errcode))) throw err;
-        componentToken = await this.keeper.componentTokens.replace(componentAppid, componentToken);
-        res = await this.wechat.queryAuth(componentToken, componentAppid, code);
-      }
+      const res = await this.components.use(componentAppid, (token) => {
+        componentToken = token;
+        return this.wechat.queryAuth(token, componentAppid, code);
+      });
       const info = res.authorization_info;
       return { info, refreshToken: info.authorizer_refresh_token || undefined, accessToken: info.authorizer_access_token, expiresInS: info.expires_in };
     } catch (err) {
@@ -139,7 +129,7 @@ export class HandleAuthorization {
     }
     // The code is spent or expired (a redelivery after a crash, or a late event): ask for the authorization itself.
     try {
-      const res = await this.wechat.getAuthorizerInfo(componentToken, componentAppid, authorizerAppid);
+      const res = await this.wechat.getAuthorizerInfo(componentToken!, componentAppid, authorizerAppid);
       return { info: { ...res.authorization_info, authorizer_appid: authorizerAppid }, refreshToken: res.authorization_info.authorizer_refresh_token || undefined, expiresInS: 0 };
     } catch (err) {
       this.logger.warn(`authorization of ${authorizerAppid} could not be recovered after 61010: ${(err as Error).message}`);

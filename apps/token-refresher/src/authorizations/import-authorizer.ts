@@ -4,7 +4,7 @@ import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
-import { notFound } from '../tokens/mint-token.js';
+import { notFound } from '../tokens/token-errors.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
 
 /** `authorizer.put`: imports an existing authorization by its refresh token. */

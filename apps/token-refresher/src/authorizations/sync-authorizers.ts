@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Reason, WxgateError, type AuthorizerSyncReply } from '@wxgate/contracts';
-import { isTokenRejection, WechatApiError } from '@wxgate/wechat';
 import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
 import { CredentialRepository, type Authorizer } from '../persistence/credential.repository.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
-import { notFound } from '../tokens/mint-token.js';
-import { describeFailure, TokenKeeper } from '../tokens/token-keeper.js';
+import { describeFailure, notFound } from '../tokens/token-errors.js';
+import { ComponentTokenProvider } from '../tokens/component-token-provider.js';
+import { TokenKeeper } from '../tokens/token-keeper.js';
 
 const PAGE = 500;
 
@@ -26,6 +26,7 @@ export class SyncAuthorizers {
     private readonly credentials: CredentialRepository,
     private readonly tokens: TokenStateRepository,
     private readonly keeper: TokenKeeper,
+    private readonly components: ComponentTokenProvider,
     private readonly wechat: WechatGateway,
     private readonly events: RefresherEvents,
     private readonly clock: Clock,
@@ -54,15 +55,8 @@ export class SyncAuthorizers {
     return { imported, unauthorized };
   }
 
-  async #page(componentAppid: string, offset: number) {
-    const componentToken = await this.keeper.componentTokens.current(componentAppid);
-    try {
-      return await this.wechat.getAuthorizerList(componentToken, componentAppid, offset, PAGE);
-    } catch (err) {
-      if (!(err instanceof WechatApiError && isTokenRejection(err.errcode))) throw err;
-      const replaced = await this.keeper.componentTokens.replace(componentAppid, componentToken);
-      return this.wechat.getAuthorizerList(replaced, componentAppid, offset, PAGE);
-    }
+  #page(componentAppid: string, offset: number) {
+    return this.components.use(componentAppid, (token) => this.wechat.getAuthorizerList(token, componentAppid, offset, PAGE));
   }
 
   async #store(componentAppid: string, authorizerAppid: string, refreshToken: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { CredentialsDeleteRequest } from '@wxgate/contracts';
 import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { CredentialRepository, type AuthorizerKey } from '../persistence/credential.repository.js';
-import { notFound } from '../tokens/mint-token.js';
+import { notFound } from '../tokens/token-errors.js';
 import { ResolveCredential } from '../tokens/resolve-credential.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
 

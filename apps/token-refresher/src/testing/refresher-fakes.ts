@@ -18,8 +18,11 @@ import { REFRESHER_ENTITIES, REFRESHER_MIGRATIONS } from '../persistence/persist
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { MerchantRepository } from '../persistence/merchant.repository.js';
-import { MintToken } from '../tokens/mint-token.js';
+import { BackoffPolicy } from '../tokens/backoff-policy.js';
+import { RefreshSchedule } from '../tokens/refresh-schedule.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
+import { TokenLease } from '../tokens/token-lease.js';
+import { TokenMinter } from '../tokens/token-minter.js';
 
 // Failures are expected in these tests; their warnings would only bury the results.
 Logger.overrideLogger(false);
@@ -152,9 +155,11 @@ export function refresherKit(dataSource: DataSource, options: { holder?: string;
   const config = testConfig(options.config);
   const gateway = wechat as unknown as WechatGateway;
   const asClock = clock as unknown as Clock;
-  const mint = new MintToken(credentials, gateway, asClock);
-  const keeper = new TokenKeeper(tokens, credentials, mint, events as unknown as RefresherEvents, noMetrics, asClock, options.holder ?? 'holder-1', config);
-  return { clock, asClock, box, credentials, tokens, merchants, wechat, gateway, events, asEvents: events as unknown as RefresherEvents, config, mint, keeper };
+  const minter = new TokenMinter(credentials, gateway, asClock);
+  const lease = new TokenLease(tokens, asClock, options.holder ?? 'holder-1', config);
+  const keeper = new TokenKeeper(tokens, credentials, minter, lease, new BackoffPolicy(asClock, config), events as unknown as RefresherEvents, noMetrics, asClock, config);
+  const schedule = new RefreshSchedule(lease, asClock, config);
+  return { clock, asClock, box, credentials, tokens, merchants, wechat, gateway, events, asEvents: events as unknown as RefresherEvents, config, minter, lease, keeper, schedule };
 }
 
 const SHARED_KEY = randomBytes(32);

@@ -5,7 +5,7 @@ import { CredentialRepository } from '../persistence/credential.repository.js';
 import { GetToken } from './get-token.js';
 import { InvalidateToken } from './invalidate-token.js';
 import { TokenKeeper } from './token-keeper.js';
-import { notFound, throwError } from './mint-token.js';
+import { notFound, throwError } from './token-errors.js';
 
 const rejected = (errcode: number, message: string) => new WxgateError(Reason.CREDENTIAL_REJECTED, message, errcode);
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Subscription as DueSubscription } from 'rxjs';
 import { CREDENTIAL_SUBJECT_PREFIXES, credentialFromSubject, credentialKey, describeCredential, Subjects, TokenRefreshedEvent, type CredentialRef } from '@wxgate/contracts';
 import { NATS_CONNECTION } from '@wxgate/nats';
 import { APP_CONFIG } from '@wxgate/platform';
@@ -7,6 +8,7 @@ import { Clock } from '../adapters/clock.js';
 import type { RefresherConfig } from '../config.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { RefreshDueToken } from './refresh-due-token.js';
+import { RefreshSchedule } from './refresh-schedule.js';
 import { TokenKeeper } from './token-keeper.js';
 
 /** The `expiresAt` a `token.refreshed` announces, or undefined when its body is not one. */
@@ -27,7 +29,7 @@ const MAX_TIMER_MS = 3_600_000;
  * drops a token replaced or dropped elsewhere at once.
  *
  * Every replica keeps a timer per token, set to when it falls due (made earlier by the replica's
- * own jitter, see RefreshDueToken). Timers are reset
+ * own jitter, see RefreshSchedule). Timers are reset
  * from `token.refreshed` (heard by every replica, outside queue groups) and from a periodic scan,
  * so a replica notices refreshes made elsewhere and takes over when another one dies.
  */
@@ -38,10 +40,12 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
   readonly #running = new Set<string>();
   #scan?: NodeJS.Timeout;
   #refreshed?: Subscription;
+  #due?: DueSubscription;
   #stopped = false;
 
   constructor(
     private readonly refreshDue: RefreshDueToken,
+    private readonly refreshSchedule: RefreshSchedule,
     private readonly tokens: TokenStateRepository,
     private readonly keeper: TokenKeeper,
     private readonly clock: Clock,
@@ -50,7 +54,8 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.keeper.onDue((ref) => this.schedule(ref, this.clock.now()));
+    // A token served while due, on a replica without a timer for it: refresh it soon.
+    this.#due = this.keeper.due.subscribe((ref) => this.schedule(ref, this.clock.now()));
     this.#refreshed = this.nc.subscribe(Subjects.events.tokenRefreshedAll, {
       callback: (_err, msg) => {
         const ref = credentialFromSubject(msg.subject, CREDENTIAL_SUBJECT_PREFIXES.tokenRefreshed);
@@ -69,6 +74,7 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
   async onApplicationShutdown(): Promise<void> {
     this.#stopped = true;
     this.#refreshed?.unsubscribe();
+    this.#due?.unsubscribe();
     clearInterval(this.#scan);
     for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
@@ -78,7 +84,7 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
     try {
       for (const state of await this.tokens.schedules()) {
         if (!state.hasToken) continue;
-        const at = this.refreshDue.nextLook(state, state);
+        const at = this.refreshSchedule.nextLook(state, state);
         if (at !== undefined) this.schedule(state, at);
       }
     } catch (err) {
@@ -107,7 +113,7 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
   async #look(ref: CredentialRef): Promise<void> {
     try {
       const state = await this.tokens.read(ref);
-      const at = state?.token ? this.refreshDue.nextLook(ref, state) : undefined;
+      const at = state?.token ? this.refreshSchedule.nextLook(ref, state) : undefined;
       if (at !== undefined) this.schedule(ref, at, true);
     } catch (err) {
       this.logger.warn(`could not read ${describeCredential(ref)}: ${(err as Error).name}`);

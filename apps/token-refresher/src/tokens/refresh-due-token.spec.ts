@@ -13,7 +13,7 @@ describe('RefreshDueToken (one proactive step)', () => {
     db = await memoryDatabase();
     kit = refresherKit(db);
     await seedCredentials(kit);
-    step = new RefreshDueToken(kit.keeper, kit.tokens as TokenStateRepository, kit.credentials, new UpstreamRateLimiter(kit.asClock, kit.config), kit.asClock, 'holder-1');
+    step = new RefreshDueToken(kit.keeper, kit.schedule, kit.tokens as TokenStateRepository, kit.credentials, new UpstreamRateLimiter(kit.asClock, kit.config), kit.asClock);
     kit.wechat.expiresInS = 4; // served 2 s, due 1 s after minting
   });
   afterEach(async () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Reason, Subjects, WxgateError, type CredentialRef } from '@wxgate/contracts';
 import { CredentialRepository } from '../persistence/credential.repository.js';
-import { notFound } from './mint-token.js';
+import { notFound } from './token-errors.js';
 
 /**
  * The four-token authorizer subjects (`wxgate.token.get.authorizer.<appid>`) and a

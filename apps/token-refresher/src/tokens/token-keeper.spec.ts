@@ -257,7 +257,7 @@ describe('TokenKeeper in-memory token', () => {
   it('stops serving from memory when the token falls due: the database path tells the proactive refresher, every time', async () => {
     kit.wechat.expiresInS = 4; // served 2 s, due 1 s after it was minted
     const due: string[] = [];
-    kit.keeper.onDue((ref) => void due.push(`${ref.kind}.${ref.appid}`));
+    kit.keeper.due.subscribe((ref) => void due.push(`${ref.kind}.${ref.appid}`));
     const first = await kit.keeper.current(REF.app);
     kit.clock.advance(999);
     expect(kit.keeper.peek(REF.app)).toEqual(first);
@@ -334,7 +334,7 @@ describe('TokenKeeper in-memory token', () => {
 
   it('does not cache a token read before a drop that arrived while the read was running', async () => {
     await kit.keeper.current(REF.app);
-    kit.keeper.forget(REF.app);
+    kit.keeper.refreshed(REF.app, 0);
     const original = kit.tokens.read.bind(kit.tokens);
     kit.tokens.read = async (ref) => {
       const state = await original(ref);

@@ -1,4 +1,5 @@
-import { backoffMs, dueAt, jitterWindowMs, refreshAheadMs, servedUntil } from './token-timing.js';
+import { backoffMs } from './backoff-policy.js';
+import { dueAt, jitterWindowMs, refreshAheadMs, servedUntil } from './token-timing.js';
 
 describe('token timing', () => {
   it('serves a token until expiry minus min(60 s, half its lifetime)', () => {

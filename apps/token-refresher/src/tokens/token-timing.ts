@@ -10,7 +10,6 @@ export const APP_REFRESH_AHEAD_MS = 200_000;
 /** stable_token force_refresh: at most one per 30 s per app (docs/wechat-protocol.md). */
 export const APP_FORCE_REFRESH_INTERVAL_MS = 30_000;
 const SAFETY_MARGIN_MS = 60_000;
-const BACKOFF_BASE_MS = 1_000;
 
 /**
  * Until when a token is served: WeChat's expiry minus a safety margin of 60 s, but at most half the
@@ -58,10 +57,4 @@ export function dueAt(kind: CredentialKind, t: TokenTimes, marginMs: number): nu
 
 export function isServable(t: TokenTimes & { token?: string }, now: number): t is TokenTimes & { token: string; expiresAt: number } {
   return t.token !== undefined && t.expiresAt !== undefined && t.expiresAt > now;
-}
-
-/** Exponential backoff after the n-th consecutive failure (1 s, 2 s, 4 s… up to `maxMs`), ±20 % jitter. */
-export function backoffMs(failures: number, maxMs: number, random: () => number): number {
-  const base = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 30)));
-  return Math.round(base * (0.8 + 0.4 * random()));
 }

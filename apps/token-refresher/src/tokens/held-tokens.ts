@@ -22,7 +22,7 @@ interface Entry {
  * CACHE_RECHECK_MS after the database last vouched for it. A drop bumps the credential's
  * generation, so a database read that started before the drop cannot put the old token back.
  */
-export class TokenCache {
+export class HeldTokens {
   /** By credentialKey. */
   readonly #entries = new Map<string, Entry>();
   readonly #generations = new Map<string, number>();

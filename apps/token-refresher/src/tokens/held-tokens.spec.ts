@@ -1,5 +1,5 @@
 import type { TokenReply } from '@wxgate/contracts';
-import { CACHE_RECHECK_MS, TokenCache } from './token-cache.js';
+import { CACHE_RECHECK_MS, HeldTokens } from './held-tokens.js';
 
 const T = 1_800_000_000_000;
 const APPID = 'wxapp00000000000001';
@@ -7,10 +7,10 @@ const A = { kind: 'app', appid: APPID } as const;
 const C = { kind: 'component', appid: APPID } as const;
 const token = (name: string, expiresAt = T + 10_000): TokenReply => ({ kind: 'app', appid: APPID, token: name, expiresAt });
 
-describe('TokenCache', () => {
-  let cache: TokenCache;
+describe('HeldTokens', () => {
+  let cache: HeldTokens;
   beforeEach(() => {
-    cache = new TokenCache();
+    cache = new HeldTokens();
   });
 
   it('misses a credential it never saw', () => {
