@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DURABLE_CONSUMERS, Subjects, WechatEvent } from '@wxgate/contracts';
 import { NATS_CONNECTION, runDurableConsumer, type RunningConsumer } from '@wxgate/nats';
-import { HandleTicket } from '../tickets/handle-ticket.js';
-import { HandleAuthorization } from './handle-authorization.js';
-import { HandleUnauthorization } from './handle-unauthorization.js';
+import { HandleTicket } from '../tickets/handle-ticket.usecase.js';
+import { HandleAuthorization } from './handle-authorization.usecase.js';
+import { HandleUnauthorization } from './handle-unauthorization.usecase.js';
 
 /**
  * Processes `wxgate.events.wechat.>` from a durable JetStream consumer shared by the replicas:
@@ -47,13 +47,13 @@ export class WechatEventsConsumer implements OnApplicationBootstrap, OnApplicati
     const event = parsed.data;
     switch (event.InfoType) {
       case 'component_verify_ticket':
-        if (event.ComponentVerifyTicket) await this.handleTicket.run(event.AppId, event.ComponentVerifyTicket, event.CreateTime);
+        if (event.ComponentVerifyTicket) await this.handleTicket.execute(event.AppId, event.ComponentVerifyTicket, event.CreateTime);
         return;
       case 'authorized':
       case 'updateauthorized':
-        return this.handleAuthorization.run(event);
+        return this.handleAuthorization.execute(event);
       case 'unauthorized':
-        return this.handleUnauthorization.run(event);
+        return this.handleUnauthorization.execute(event);
       default:
         return;
     }

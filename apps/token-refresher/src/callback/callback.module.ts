@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '
 import { EventPublisher } from '@wxgate/nats';
 import { CALLBACK_KEYS, type CallbackKeyStore } from './callback-keys.js';
 import { CALLBACK_OPTIONS, CallbackServer, type CallbackOptions } from './callback.server.js';
-import { CALLBACK_WINDOW_MS, ReceiveCallback } from './receive-callback.js';
+import { CALLBACK_WINDOW_MS, ReceiveCallback } from './receive-callback.usecase.js';
 import { SeenPushes } from './seen-pushes.js';
 
 /** WeChat pushes about one ticket per component every 10 minutes; this leaves room for thousands of components. */

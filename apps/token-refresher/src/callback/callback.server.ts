@@ -12,7 +12,7 @@ import {
 import { BodyTooLarge, ClientGone, Metrics, readCapped } from '@wxgate/platform';
 import { Counter, Histogram } from 'prom-client';
 import { CALLBACK_ROUTES, type CallbackRoute } from './callback-routes.js';
-import { MAX_CALLBACK_BODY_BYTES, ReceiveCallback, type CallbackResult } from './receive-callback.js';
+import { MAX_CALLBACK_BODY_BYTES, ReceiveCallback, type CallbackResult } from './receive-callback.usecase.js';
 
 export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
 export interface CallbackOptions {

@@ -1,7 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import { aesKeyFrom, buildWechatXml, encryptMessage, msgSignature } from '@wxgate/wechat';
 import type { CallbackKeys, CallbackKeyStore } from './callback-keys.js';
-import { CALLBACK_WINDOW_MS, callbackMsgId, MAX_CALLBACK_BODY_BYTES, ReceiveCallback, type CallbackResult } from './receive-callback.js';
+import { CALLBACK_WINDOW_MS, callbackMsgId, MAX_CALLBACK_BODY_BYTES, ReceiveCallback, type CallbackResult } from './receive-callback.usecase.js';
 import { SeenPushes } from './seen-pushes.js';
 
 const COMPONENT = 'wx1111111111111111';

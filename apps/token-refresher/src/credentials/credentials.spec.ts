@@ -1,11 +1,11 @@
 import { ResolveCredential } from '../tokens/resolve-credential.js';
 import type { DataSource } from 'typeorm';
 import { APP, AUTHORIZER, COMPONENT, memoryDatabase, refresherKit, seedCredentials, REF } from '../testing/refresher-fakes.js';
-import type { RequestTicketPush } from '../tickets/request-ticket-push.js';
+import type { RequestTicketPush } from '../tickets/request-ticket-push.usecase.js';
 import { ComponentCallbackKeys } from './component-callback-keys.js';
-import { DeleteCredential } from './delete-credential.js';
-import { ListCredentials } from './list-credentials.js';
-import { PutComponent } from './put-component.js';
+import { DeleteCredential } from './delete-credential.usecase.js';
+import { ListCredentials } from './list-credentials.usecase.js';
+import { PutComponent } from './put-component.usecase.js';
 
 describe('credentials admin', () => {
   let db: DataSource;
@@ -22,14 +22,14 @@ describe('credentials admin', () => {
   });
 
   it('keeps the previous EncodingAESKey when it changes and gives the callback both, current first', async () => {
-    const put = new PutComponent(kit.credentials, kit.tokens, { run: async () => false } as unknown as RequestTicketPush, kit.asClock);
+    const put = new PutComponent(kit.credentials, kit.tokens, { execute: async () => false } as unknown as RequestTicketPush, kit.asClock);
     const keys = new ComponentCallbackKeys(kit.credentials);
     const input = { componentAppid: COMPONENT, componentAppsecret: 's', token: 'verify', encodingAesKey: KEY_1 };
-    await put.run(input);
+    await put.execute(input);
     expect(await keys.keysFor(COMPONENT)).toEqual({ token: 'verify', encodingAesKeys: [KEY_1] });
-    await put.run({ ...input, encodingAesKey: KEY_2 });
+    await put.execute({ ...input, encodingAesKey: KEY_2 });
     expect(await keys.keysFor(COMPONENT)).toEqual({ token: 'verify', encodingAesKeys: [KEY_2, KEY_1] });
-    await put.run({ ...input, encodingAesKey: KEY_2, componentAppsecret: 's2' });
+    await put.execute({ ...input, encodingAesKey: KEY_2, componentAppsecret: 's2' });
     expect(await keys.keysFor(COMPONENT)).toEqual({ token: 'verify', encodingAesKeys: [KEY_2, KEY_1] });
     expect(await keys.keysFor('wxunknown000000001')).toBeUndefined();
   });
@@ -41,7 +41,7 @@ describe('credentials admin', () => {
     await kit.keeper.current(REF.component);
     await kit.tokens.ensure(REF.app);
     await kit.tokens.recordFailure(REF.app, { message: 'busy', errcode: -1, at: kit.clock.now(), nextAttemptAt: kit.clock.now() + 1_000 });
-    const items = await list.run();
+    const items = await list.execute();
     expect(items).toEqual([
       expect.objectContaining({ kind: 'component', appid: COMPONENT, status: 'ok', tokenExpiresAt: expect.any(Number), ticketAt: expect.any(Number) }),
       expect.objectContaining({ kind: 'component', appid: 'wxnoticket00000001', status: 'no_ticket' }),
@@ -54,10 +54,10 @@ describe('credentials admin', () => {
   it('deletes a component with its authorizers (publishing their end) and answers CREDENTIAL_NOT_FOUND for unknown ones', async () => {
     await seedCredentials(kit);
     const del = new DeleteCredential(kit.credentials, kit.keeper, new ResolveCredential(kit.credentials), kit.asEvents, kit.asClock);
-    await expect(del.run({ kind: 'app', appid: 'wxunknown000000001' })).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
+    await expect(del.execute({ kind: 'app', appid: 'wxunknown000000001' })).rejects.toMatchObject({ reason: 'CREDENTIAL_NOT_FOUND' });
     await kit.keeper.current(REF.authorizer);
     kit.events.refreshed.length = 0;
-    await del.run({ kind: 'component', appid: COMPONENT });
+    await del.execute({ kind: 'component', appid: COMPONENT });
     expect(kit.keeper.peek(REF.authorizer)).toBeUndefined();
     // Every replica is told to stop serving both tokens.
     expect(kit.events.refreshed).toEqual([

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../adapters/clock.js';
 import { MerchantRepository } from '../persistence/merchant.repository.js';
-import { RefreshCertificates } from './refresh-certificates.js';
+import { RefreshCertificates } from './refresh-certificates.usecase.js';
 
 /** WeChat Pay's SDKs re-download platform certificates every 12 hours; a failed download is retried hourly. */
 export const CERTIFICATE_REFRESH_MS = 12 * 3600 * 1000;
@@ -38,7 +38,7 @@ export class CertificateRefresher implements OnApplicationBootstrap, OnApplicati
       if (!m.certificateMode) continue;
       const due = m.certificateFailures > 0 ? RETRY_AFTER_FAILURE_MS : CERTIFICATE_REFRESH_MS;
       if (m.certificatesAt !== undefined && now - m.certificatesAt < due) continue;
-      await this.refresh.run(m.mchid).catch((e: unknown) => this.logger.warn(`certificate refresh of ${m.mchid} failed: ${(e as Error).message}`));
+      await this.refresh.execute(m.mchid).catch((e: unknown) => this.logger.warn(`certificate refresh of ${m.mchid} failed: ${(e as Error).message}`));
     }
     await this.merchants.forgetNotificationsBefore(now - 48 * 3600 * 1000).catch(() => undefined);
   }

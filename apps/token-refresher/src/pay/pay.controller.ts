@@ -19,8 +19,10 @@ import {
 import { NatsController, ZodPayload } from '@wxgate/nats';
 import { MerchantRepository } from '../persistence/merchant.repository.js';
 import { MerchantKeyring } from './merchant-keyring.js';
-import { PutMerchant } from './put-merchant.js';
-import { GetPayKeys, SignJsapiPayment, SignPayRequest } from './sign-pay.js';
+import { PutMerchant } from './put-merchant.usecase.js';
+import { GetPayKeys } from './get-pay-keys.usecase.js';
+import { SignJsapiPayment } from './sign-jsapi-payment.usecase.js';
+import { SignPayRequest } from './sign-pay-request.usecase.js';
 
 function mchidOf(ctx: NatsContext): string {
   const mchid = mchidFromSubject(ctx.getSubject());
@@ -42,7 +44,7 @@ export class PayController {
 
   @MessagePattern(Subjects.admin.merchantPut)
   async put(@Payload(new ZodPayload(MerchantPutRequest)) body: MerchantPutRequest): Promise<OkReply> {
-    await this.putMerchant.run(body);
+    await this.putMerchant.execute(body);
     return OK;
   }
 
@@ -55,16 +57,16 @@ export class PayController {
 
   @MessagePattern(Subjects.pay.signPattern)
   sign(@Payload(new ZodPayload(PaySignRequest)) body: PaySignRequest, @Ctx() ctx: NatsContext): Promise<PaySignReply> {
-    return this.signPayRequest.run(mchidOf(ctx), body);
+    return this.signPayRequest.execute(mchidOf(ctx), body);
   }
 
   @MessagePattern(Subjects.pay.keysPattern)
   keys(@Payload(new ZodPayload(PayKeysRequest)) body: PayKeysRequest, @Ctx() ctx: NatsContext): Promise<PayKeysReply> {
-    return this.getPayKeys.run(mchidOf(ctx), body);
+    return this.getPayKeys.execute(mchidOf(ctx), body);
   }
 
   @MessagePattern(Subjects.pay.jsapiPattern)
   jsapi(@Payload(new ZodPayload(PayJsapiRequest)) body: PayJsapiRequest, @Ctx() ctx: NatsContext): Promise<JsapiPayReply> {
-    return this.signJsapi.run(mchidOf(ctx), body);
+    return this.signJsapi.execute(mchidOf(ctx), body);
   }
 }

@@ -4,9 +4,11 @@ import { MerchantKeyring } from './merchant-keyring.js';
 import { PayNotifyRoute } from './notify/pay-notify.route.js';
 import { PayController } from './pay.controller.js';
 import { PayGateway } from './pay-gateway.js';
-import { PutMerchant } from './put-merchant.js';
-import { RefreshCertificates } from './refresh-certificates.js';
-import { GetPayKeys, SignJsapiPayment, SignPayRequest } from './sign-pay.js';
+import { PutMerchant } from './put-merchant.usecase.js';
+import { RefreshCertificates } from './refresh-certificates.usecase.js';
+import { GetPayKeys } from './get-pay-keys.usecase.js';
+import { SignJsapiPayment } from './sign-jsapi-payment.usecase.js';
+import { SignPayRequest } from './sign-pay-request.usecase.js';
 
 /** WeChat Pay merchants: keys, request signing, platform certificates (see docs/wechat-pay.md). */
 @Module({

@@ -7,7 +7,7 @@ import { APP_CONFIG } from '@wxgate/platform';
 import { Clock } from '../adapters/clock.js';
 import type { RefresherConfig } from '../config.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
-import { RefreshDueToken } from './refresh-due-token.js';
+import { RefreshDueToken } from './refresh-due-token.usecase.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 import { TokenKeeper } from './token-keeper.js';
 
@@ -125,7 +125,7 @@ export class ProactiveRefresher implements OnApplicationBootstrap, OnApplication
     if (this.#stopped || this.#running.has(key)) return;
     this.#running.add(key);
     try {
-      const next = await this.refreshDue.run(ref);
+      const next = await this.refreshDue.execute(ref);
       if (next !== undefined) this.schedule(ref, Math.max(next, this.clock.now() + 10), true);
     } catch (err) {
       this.logger.warn(`proactive refresh of ${describeCredential(ref)} failed: ${(err as Error).name}`);

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { memoryDatabase, refresherKit, seedCredentials, REF } from '../testing/refresher-fakes.js';
-import { RefreshDueToken } from './refresh-due-token.js';
+import { RefreshDueToken } from './refresh-due-token.usecase.js';
 import { UpstreamRateLimiter } from './upstream-rate-limiter.js';
 
 describe('RefreshDueToken (one proactive step)', () => {
@@ -21,7 +21,7 @@ describe('RefreshDueToken (one proactive step)', () => {
   });
 
   it('leaves a credential without a token alone', async () => {
-    expect(await step.run(REF.component)).toBeUndefined();
+    expect(await step.execute(REF.component)).toBeUndefined();
     expect(kit.wechat.calls).toEqual([]);
   });
 
@@ -29,10 +29,10 @@ describe('RefreshDueToken (one proactive step)', () => {
     const minted = kit.clock.now();
     await kit.keeper.current(REF.app);
     // Due 1 s after minting; jitter: the fake draw 0.5 × 10 % of the 1 s refresh-ahead time.
-    expect(await step.run(REF.app)).toBe(minted + 950);
+    expect(await step.execute(REF.app)).toBe(minted + 950);
     expect(kit.wechat.count('stable_token')).toBe(1);
     kit.clock.advance(950);
-    expect(await step.run(REF.app)).toBe(minted + 950 + 950);
+    expect(await step.execute(REF.app)).toBe(minted + 950 + 950);
     expect(kit.wechat.count('stable_token')).toBe(2);
   });
 
@@ -48,9 +48,9 @@ describe('RefreshDueToken (one proactive step)', () => {
     await kit.keeper.current(REF.app);
     for (let cycle = 0; cycle < 3; cycle++) {
       kit.clock.random = () => [0, 0.99, 0.5][cycle]!;
-      const next = (await step.run(REF.app))!;
+      const next = (await step.execute(REF.app))!;
       kit.clock.t = next;
-      await step.run(REF.app);
+      await step.execute(REF.app);
     }
     expect(issued).toBe(4);
     expect(kit.wechat.count('stable_token')).toBe(4);
@@ -60,7 +60,7 @@ describe('RefreshDueToken (one proactive step)', () => {
     await kit.keeper.current(REF.component);
     kit.clock.advance(1_000);
     await kit.tokens.acquireLease(REF.component, 'other#1', kit.clock.now(), 15_000);
-    expect(await step.run(REF.component)).toBe(kit.clock.now() + 15_000);
+    expect(await step.execute(REF.component)).toBe(kit.clock.now() + 15_000);
     expect(kit.wechat.count('api_component_token')).toBe(1);
   });
 
@@ -69,7 +69,7 @@ describe('RefreshDueToken (one proactive step)', () => {
     const a = (await kit.credentials.authorizer(REF.authorizer))!;
     await kit.credentials.saveAuthorizer({ ...a, status: 'unauthorized', changedAt: kit.clock.now() }, kit.clock.now());
     kit.clock.advance(1_000);
-    expect(await step.run(REF.authorizer)).toBeUndefined();
+    expect(await step.execute(REF.authorizer)).toBeUndefined();
     expect(kit.wechat.count('api_authorizer_token')).toBe(1);
   });
 

@@ -14,10 +14,10 @@ import {
   type TokenReply,
 } from '@wxgate/contracts';
 import { NatsController, ZodPayload } from '@wxgate/nats';
-import { GetToken } from './get-token.js';
-import { InvalidateToken } from './invalidate-token.js';
-import { InvalidateIssuedToken } from './invalidate-issued-token.js';
-import { IssueTokenToSdk } from './issue-token-to-sdk.js';
+import { GetToken } from './get-token.usecase.js';
+import { InvalidateToken } from './invalidate-token.usecase.js';
+import { InvalidateIssuedToken } from './invalidate-issued-token.usecase.js';
+import { IssueTokenToSdk } from './issue-token-to-sdk.usecase.js';
 
 /** The credential a token subject names (`<kind>.<appid>` or `authorizer.<componentAppid>.<appid>`), or BAD_REQUEST. */
 export function credentialOf(subject: string, prefix: string): CredentialRef {
@@ -38,7 +38,7 @@ export class TokensController {
 
   @MessagePattern(Subjects.token.getPattern)
   get(@Ctx() ctx: NatsContext): TokenReply | Promise<TokenReply> {
-    return this.getToken.run(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
+    return this.getToken.execute(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
   }
 
   @MessagePattern(Subjects.token.getPairPattern)
@@ -48,7 +48,7 @@ export class TokensController {
 
   @MessagePattern(Subjects.token.invalidatePattern)
   invalidate(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
-    return this.invalidateToken.run(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenInvalidate), body.token);
+    return this.invalidateToken.execute(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenInvalidate), body.token);
   }
 
   @MessagePattern(Subjects.token.invalidatePairPattern)
@@ -58,7 +58,7 @@ export class TokensController {
 
   @MessagePattern(Subjects.token.reject)
   reject(@Payload(new ZodPayload(TokenInvalidateRequest)) body: TokenInvalidateRequest): Promise<TokenReply> {
-    return this.invalidateIssued.run(body.token);
+    return this.invalidateIssued.execute(body.token);
   }
 
   /** `wxgate.token.issue.app.<appid>` `{secret, forceRefresh?}` and `.component.<appid>` `{secret}`. */
@@ -67,15 +67,15 @@ export class TokensController {
     const { kind, appid } = credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenIssue);
     if (kind === 'app') {
       const { secret, forceRefresh } = parsePayload(AppTokenIssueRequest, body);
-      return this.issueToken.app(appid, secret, forceRefresh ?? false);
+      return this.issueToken.execute({ kind, appid, secret, forceRefresh: forceRefresh ?? false });
     }
-    if (kind === 'component') return this.issueToken.component(appid, parsePayload(ComponentTokenIssueRequest, body).secret);
+    if (kind === 'component') return this.issueToken.execute({ kind, appid, secret: parsePayload(ComponentTokenIssueRequest, body).secret });
     throw new WxgateError(Reason.BAD_REQUEST, 'authorizer tokens are issued on wxgate.token.issue.authorizer.<componentAppid>.<authorizerAppid>');
   }
 
   @MessagePattern(Subjects.token.issueAuthorizerPattern)
   issueAuthorizer(@Payload(new ZodPayload(AuthorizerTokenIssueRequest)) body: AuthorizerTokenIssueRequest, @Ctx() ctx: NatsContext): Promise<TokenReply> {
     const { componentAppid, appid } = credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenIssue);
-    return this.issueToken.authorizer(componentAppid!, appid, body.componentToken);
+    return this.issueToken.execute({ kind: 'authorizer', componentAppid: componentAppid!, appid, componentToken: body.componentToken });
   }
 }

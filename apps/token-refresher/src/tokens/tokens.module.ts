@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { BackoffPolicy } from './backoff-policy.js';
 import { ComponentTokenProvider } from './component-token-provider.js';
-import { GetToken } from './get-token.js';
-import { InvalidateToken } from './invalidate-token.js';
-import { InvalidateIssuedToken } from './invalidate-issued-token.js';
-import { IssueTokenToSdk } from './issue-token-to-sdk.js';
+import { GetToken } from './get-token.usecase.js';
+import { InvalidateToken } from './invalidate-token.usecase.js';
+import { InvalidateIssuedToken } from './invalidate-issued-token.usecase.js';
+import { IssueTokenToSdk } from './issue-token-to-sdk.usecase.js';
 import { ProactiveRefresher } from './proactive-refresher.js';
-import { RefreshDueToken } from './refresh-due-token.js';
+import { RefreshDueToken } from './refresh-due-token.usecase.js';
 import { RefreshSchedule } from './refresh-schedule.js';
+import { SdkProofs } from './sdk-proofs.js';
 import { ResolveCredential } from './resolve-credential.js';
 import { TokenKeeper } from './token-keeper.js';
 import { TokenLease } from './token-lease.js';
@@ -30,10 +31,11 @@ import { UpstreamRateLimiter } from './upstream-rate-limiter.js';
     InvalidateToken,
     InvalidateIssuedToken,
     IssueTokenToSdk,
+    SdkProofs,
     RefreshDueToken,
     UpstreamRateLimiter,
     ProactiveRefresher,
   ],
-  exports: [TokenKeeper, ComponentTokenProvider, ResolveCredential, ProactiveRefresher, GetToken, IssueTokenToSdk],
+  exports: [TokenKeeper, ComponentTokenProvider, ResolveCredential, ProactiveRefresher, GetToken, SdkProofs],
 })
 export class TokensModule {}

@@ -8,8 +8,8 @@ import { Clock } from '../../adapters/clock.js';
 import type { CallbackRoute } from '../../callback/callback-routes.js';
 import { MerchantRepository } from '../../persistence/merchant.repository.js';
 import { MerchantKeyring } from '../merchant-keyring.js';
-import { RefreshCertificates } from '../refresh-certificates.js';
-import { MAX_PAY_NOTIFICATION_BYTES, ReceivePayNotification, type PayNotificationResult } from './receive-pay-notification.js';
+import { RefreshCertificates } from '../refresh-certificates.usecase.js';
+import { MAX_PAY_NOTIFICATION_BYTES, ReceivePayNotification, type PayNotificationResult } from './receive-pay-notification.usecase.js';
 
 export const PAY_NOTIFY_PREFIX = '/wechatpay/notify/';
 
@@ -29,7 +29,7 @@ export class PayNotifyRoute implements CallbackRoute {
     this.receive = new ReceivePayNotification({
       keys: (mchid) => keyring.get(mchid),
       refreshKeys: async (mchid) => {
-        await refresh.onDemand(mchid);
+        await refresh.execute(mchid, { onDemand: true });
         return keyring.get(mchid);
       },
       publish: (subject, body, msgId) => publisher.publish(subject, body, msgId),

@@ -33,7 +33,7 @@ export class InvalidateToken {
   }
 
   /** Concurrent invalidations of the same token share one answer. */
-  async run(ref: CredentialRef, rejected: string): Promise<TokenReply> {
+  async execute(ref: CredentialRef, rejected: string): Promise<TokenReply> {
     const pair = await this.resolve.forToken(ref);
     return this.#flights.run(`${credentialKey(pair)}:${rejected}`, () => this.#run(pair, rejected));
   }

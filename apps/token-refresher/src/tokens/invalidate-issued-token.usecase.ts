@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Reason, WxgateError, type TokenReply } from '@wxgate/contracts';
 import { Clock } from '../adapters/clock.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
-import { InvalidateToken } from './invalidate-token.js';
+import { InvalidateToken } from './invalidate-token.usecase.js';
 import { SingleFlight } from './single-flight.js';
 
 /**
@@ -21,11 +21,11 @@ export class InvalidateIssuedToken {
     private readonly clock: Clock,
   ) {}
 
-  run(token: string): Promise<TokenReply> {
+  execute(token: string): Promise<TokenReply> {
     return this.#flights.run(token, async () => {
       const owner = await this.tokens.ownerOf(token, this.clock.now());
       if (!owner) throw new WxgateError(Reason.CREDENTIAL_NOT_FOUND, 'not a token wxgate holds');
-      return this.invalidateToken.run(owner, token);
+      return this.invalidateToken.execute(owner, token);
     });
   }
 }

@@ -17,7 +17,7 @@ export class HandleTicket {
     private readonly clock: Clock,
   ) {}
 
-  async run(componentAppid: string, ticket: string, createTimeS: number): Promise<'stored' | 'older' | 'unknown-component'> {
+  async execute(componentAppid: string, ticket: string, createTimeS: number): Promise<'stored' | 'older' | 'unknown-component'> {
     if (!(await this.credentials.component(componentAppid))) {
       this.logger.warn(`ticket for unknown component ${componentAppid} ignored`);
       return 'unknown-component';

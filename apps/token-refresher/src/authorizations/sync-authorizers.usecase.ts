@@ -32,7 +32,7 @@ export class SyncAuthorizers {
     private readonly clock: Clock,
   ) {}
 
-  async run(componentAppid: string): Promise<AuthorizerSyncReply> {
+  async execute(componentAppid: string): Promise<AuthorizerSyncReply> {
     if (!(await this.credentials.component(componentAppid))) throw notFound({ kind: 'component', appid: componentAppid });
     let imported = 0;
     const listed = new Set<string>();

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../adapters/clock.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
 import { CredentialRepository, type Component } from '../persistence/credential.repository.js';
@@ -7,7 +7,6 @@ import { CredentialRepository, type Component } from '../persistence/credential.
 export const TICKET_STALE_MS = 20 * 60_000;
 /** `api_start_push_ticket` at most this often per component (docs/nats-interface.md). */
 export const PUSH_REQUEST_INTERVAL_MS = 10 * 60_000;
-const CHECK_EVERY_MS = 60_000;
 
 /**
  * Asks WeChat to resume ticket pushes (`api_start_push_ticket`) for a component with no ticket,
@@ -15,9 +14,8 @@ const CHECK_EVERY_MS = 60_000;
  * (the claim is a conditional update in the database).
  */
 @Injectable()
-export class RequestTicketPush implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RequestTicketPush {
   private readonly logger = new Logger('RequestTicketPush');
-  #timer?: NodeJS.Timeout;
 
   constructor(
     private readonly credentials: CredentialRepository,
@@ -25,26 +23,8 @@ export class RequestTicketPush implements OnApplicationBootstrap, OnApplicationS
     private readonly clock: Clock,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.#timer = setInterval(() => void this.checkAll(), CHECK_EVERY_MS);
-    this.#timer.unref();
-    void this.checkAll();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.#timer);
-  }
-
-  async checkAll(): Promise<void> {
-    try {
-      for (const component of await this.credentials.components()) await this.run(component);
-    } catch (err) {
-      this.logger.warn(`ticket check failed: ${(err as Error).name}`);
-    }
-  }
-
   /** Returns whether WeChat was asked. */
-  async run(component: Component): Promise<boolean> {
+  async execute(component: Component): Promise<boolean> {
     const now = this.clock.now();
     if (component.ticketCreatedAt !== undefined && component.ticketCreatedAt > now - TICKET_STALE_MS) return false;
     if (!(await this.credentials.claimPushRequest(component.appid, now, PUSH_REQUEST_INTERVAL_MS))) return false;

@@ -15,7 +15,7 @@ export class ListCredentials {
     private readonly merchants: MerchantRepository,
   ) {}
 
-  async run(): Promise<(CredentialListItem | MerchantListItem)[]> {
+  async execute(): Promise<(CredentialListItem | MerchantListItem)[]> {
     const now = this.clock.now();
     const states = new Map((await this.tokens.schedules()).map((s) => [credentialKey(s), s]));
     const item = (kind: CredentialKind, appid: string, extra: Partial<CredentialListItem> & { blocked?: CredentialStatus }): CredentialListItem => {

@@ -13,7 +13,7 @@ export class PutApp {
     private readonly clock: Clock,
   ) {}
 
-  async run(input: AppPutRequest): Promise<void> {
+  async execute(input: AppPutRequest): Promise<void> {
     await this.credentials.putApp({ appid: input.appid, secret: input.secret }, this.clock.now());
     await this.tokens.ensure({ kind: 'app', appid: input.appid });
     await this.tokens.clearBackoff({ kind: 'app', appid: input.appid });

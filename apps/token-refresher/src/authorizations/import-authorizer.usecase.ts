@@ -18,7 +18,7 @@ export class ImportAuthorizer {
     private readonly clock: Clock,
   ) {}
 
-  async run(input: AuthorizerPutRequest): Promise<void> {
+  async execute(input: AuthorizerPutRequest): Promise<void> {
     if (!(await this.credentials.component(input.componentAppid))) throw notFound({ kind: 'component', appid: input.componentAppid });
     const pair = { kind: 'authorizer', componentAppid: input.componentAppid, appid: input.authorizerAppid } as const;
     const existing = await this.credentials.authorizer(pair);

@@ -5,7 +5,7 @@ import { Clock } from '../adapters/clock.js';
 import { MerchantRepository } from '../persistence/merchant.repository.js';
 import { MerchantKeyring } from './merchant-keyring.js';
 import { PayGateway } from './pay-gateway.js';
-import { certificateDownloadError, mergeCertificates } from './refresh-certificates.js';
+import { certificateDownloadError, mergeCertificates } from './refresh-certificates.usecase.js';
 
 /**
  * `merchant.put`: keys must parse before anything is stored. Without a WeChat Pay public key the
@@ -21,7 +21,7 @@ export class PutMerchant {
     private readonly clock: Clock,
   ) {}
 
-  async run(input: MerchantPutRequest): Promise<void> {
+  async execute(input: MerchantPutRequest): Promise<void> {
     const privateKey = checked(() => parsePrivateKey(input.privateKey), 'privateKey');
     checked(() => apiV3KeyBytes(input.apiV3Key), 'apiV3Key');
     if (input.publicKey) checked(() => parsePublicKey(input.publicKey!), 'publicKey');

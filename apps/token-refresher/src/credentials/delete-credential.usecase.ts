@@ -25,7 +25,7 @@ export class DeleteCredential {
     private readonly clock: Clock,
   ) {}
 
-  async run({ kind, appid, componentAppid }: CredentialsDeleteRequest): Promise<void> {
+  async execute({ kind, appid, componentAppid }: CredentialsDeleteRequest): Promise<void> {
     switch (kind) {
       case 'app':
         if (!(await this.credentials.deleteApp(appid))) throw notFound({ kind, appid });

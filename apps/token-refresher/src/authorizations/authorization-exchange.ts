@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Reason, WxgateError, type WechatEvent } from '@wxgate/contracts';
+import { Reason, WxgateError } from '@wxgate/contracts';
 import { funcScopesOf, WechatApiError, WechatErrcode, type AuthorizationInfo } from '@wxgate/wechat';
 import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
@@ -11,14 +11,16 @@ import { ComponentTokenProvider } from '../tokens/component-token-provider.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
 
 /**
- * `authorized` / `updateauthorized`: exchange the code (`api_query_auth`), keep the refresh token,
- * the token and the permission sets, and publish the authorizer event. Idempotent: a redelivered
- * code (recognised by its hash) or an event older than the stored authorization makes no WeChat
- * call (a replay only republishes, under the same message id). An already spent code (61010) falls back to `api_get_authorizer_info`, so a
- * redelivered message cannot fail forever.
+ * An authorization code's exchange (`api_query_auth`), shared by the `authorized` /
+ * `updateauthorized` event (HandleAuthorization) and an SDK's `api_query_auth`
+ * (IssueAuthorizationToSdk): keeps the refresh token, the token (adopted by the keeper) and the
+ * permission sets, and publishes the authorizer event. Idempotent: a redelivered code
+ * (recognised by its hash) or an event older than the stored authorization makes no WeChat call
+ * (a replay only republishes, under the same message id). An already spent code (61010) falls
+ * back to `api_get_authorizer_info`, so a redelivered message cannot fail forever.
  */
 @Injectable()
-export class HandleAuthorization {
+export class AuthorizationExchange {
   private readonly logger = new Logger('HandleAuthorization');
   /** One exchange per code in this process, whether an event or an SDK brought it. */
   readonly #codes = new SingleFlight<Authorizer | undefined>();
@@ -32,20 +34,10 @@ export class HandleAuthorization {
     private readonly clock: Clock,
   ) {}
 
-  async run(event: WechatEvent): Promise<void> {
-    const componentAppid = event.AppId;
-    const authorizerAppid = event.AuthorizerAppid;
-    const code = event.AuthorizationCode;
-    if (!authorizerAppid || !code) {
-      this.logger.warn(`${event.InfoType} event of ${componentAppid} without AuthorizerAppid or AuthorizationCode ignored`);
-      return;
-    }
-    if (!(await this.credentials.component(componentAppid))) {
-      this.logger.warn(`${event.InfoType} event of unknown component ${componentAppid} ignored`);
-      return;
-    }
-    const codeHash = hashOf(code);
-    await this.#codes.run(codeHash, () => this.#authorize({ componentAppid, authorizerAppid, code, codeHash, at: event.CreateTime * 1000, what: event.InfoType }));
+  /** The code an event of `authorizerAppid` brought, created `at` (epoch ms); `what` names the event in the log. */
+  async fromEvent(e: { componentAppid: string; authorizerAppid: string; code: string; at: number; what: string }): Promise<void> {
+    const codeHash = hashOf(e.code);
+    await this.#codes.run(codeHash, () => this.#authorize({ ...e, codeHash }));
   }
 
   /**

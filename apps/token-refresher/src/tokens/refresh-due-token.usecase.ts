@@ -24,7 +24,7 @@ export class RefreshDueToken {
     private readonly clock: Clock,
   ) {}
 
-  async run(ref: CredentialRef): Promise<number | undefined> {
+  async execute(ref: CredentialRef): Promise<number | undefined> {
     let state = await this.tokens.read(ref);
     if (!state?.token) return undefined;
     if (ref.kind === 'authorizer' && (await this.credentials.authorizer({ componentAppid: ref.componentAppid!, appid: ref.appid }))?.status !== 'authorized') {

@@ -21,7 +21,7 @@ export class HandleUnauthorization {
     private readonly clock: Clock,
   ) {}
 
-  async run(event: WechatEvent): Promise<void> {
+  async execute(event: WechatEvent): Promise<void> {
     const componentAppid = event.AppId;
     const authorizerAppid = event.AuthorizerAppid;
     if (!authorizerAppid) return;

@@ -3,7 +3,7 @@ import type { ComponentPutRequest } from '@wxgate/contracts';
 import { Clock } from '../adapters/clock.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
-import { RequestTicketPush } from '../tickets/request-ticket-push.js';
+import { RequestTicketPush } from '../tickets/request-ticket-push.usecase.js';
 
 /**
  * `component.put`: creates or updates a component. A new EncodingAESKey keeps the previous one
@@ -21,7 +21,7 @@ export class PutComponent {
     private readonly clock: Clock,
   ) {}
 
-  async run(input: ComponentPutRequest): Promise<void> {
+  async execute(input: ComponentPutRequest): Promise<void> {
     await this.credentials.putComponent(
       { appid: input.componentAppid, secret: input.componentAppsecret, verifyToken: input.token, aesKey: input.encodingAesKey },
       this.clock.now(),
@@ -30,7 +30,7 @@ export class PutComponent {
     await this.tokens.clearBackoff({ kind: 'component', appid: input.componentAppid });
     const component = await this.credentials.component(input.componentAppid);
     if (component) {
-      void this.ticketPush.run(component).catch((err: unknown) => this.logger.warn(`ticket check of ${input.componentAppid} failed: ${(err as Error).name}`));
+      void this.ticketPush.execute(component).catch((err: unknown) => this.logger.warn(`ticket check of ${input.componentAppid} failed: ${(err as Error).name}`));
     }
   }
 }

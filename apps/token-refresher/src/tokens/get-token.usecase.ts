@@ -17,8 +17,8 @@ export class GetToken {
     private readonly metrics: RefresherMetrics,
   ) {}
 
-  run(ref: CredentialRef): TokenReply | Promise<TokenReply> {
-    if (ResolveCredential.needsLookup(ref)) return this.resolve.forToken(ref).then((pair) => this.run(pair));
+  execute(ref: CredentialRef): TokenReply | Promise<TokenReply> {
+    if (ResolveCredential.needsLookup(ref)) return this.resolve.forToken(ref).then((pair) => this.execute(pair));
     const cached = this.keeper.peek(ref);
     if (cached !== undefined) {
       this.metrics.served(ref.kind);

@@ -46,16 +46,17 @@ export class RefreshCertificates {
     private readonly clock: Clock,
   ) {}
 
-  run(mchid: string): Promise<void> {
-    return this.#flights.run(mchid, () => this.#refresh(mchid));
-  }
-
-  /** For an unknown Wechatpay-Serial: at most once per interval per merchant, so forged serials cannot hammer WeChat Pay. */
-  async onDemand(mchid: string): Promise<void> {
+  /**
+   * Concurrent refreshes of one merchant share one download. `onDemand` (an unknown
+   * Wechatpay-Serial, a `pay.keys` refresh): at most once per interval per merchant, so forged
+   * serials cannot hammer WeChat Pay, and a failure is logged instead of thrown.
+   */
+  async execute(mchid: string, opts: { onDemand?: boolean } = {}): Promise<void> {
+    if (!opts.onDemand) return this.#flights.run(mchid, () => this.#refresh(mchid));
     const now = this.clock.now();
     if (now - (this.#lastOnDemand.get(mchid) ?? 0) < ON_DEMAND_MIN_INTERVAL_MS) return;
     this.#lastOnDemand.set(mchid, now);
-    await this.run(mchid).catch((e: unknown) => this.logger.warn(`on-demand certificate refresh of ${mchid} failed: ${(e as Error).message}`));
+    await this.#flights.run(mchid, () => this.#refresh(mchid)).catch((e: unknown) => this.logger.warn(`on-demand certificate refresh of ${mchid} failed: ${(e as Error).message}`));
   }
 
   async #refresh(mchid: string): Promise<void> {
