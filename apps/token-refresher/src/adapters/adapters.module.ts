@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { Clock } from './clock.js';
+import { Clock } from '@wxgate/platform';
 import { LEASE_HOLDER, leaseHolderProvider } from './lease-holder.js';
 import { RefresherEvents } from './refresher-events.js';
 import { RefresherMetrics } from './refresher-metrics.js';

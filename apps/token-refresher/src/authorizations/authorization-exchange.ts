@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Reason, WxgateError } from '@wxgate/contracts';
 import { funcScopesOf, WechatApiError, WechatErrcode, type AuthorizationInfo } from '@wxgate/wechat';
-import { Clock } from '../adapters/clock.js';
+import { Clock, SingleFlight } from '@wxgate/platform';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
 import { CredentialRepository, type Authorizer } from '../persistence/credential.repository.js';
-import { SingleFlight } from '../tokens/single-flight.js';
 import { ComponentTokenProvider } from '../tokens/component-token-provider.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';
 
@@ -23,7 +22,7 @@ import { TokenKeeper } from '../tokens/token-keeper.js';
 export class AuthorizationExchange {
   private readonly logger = new Logger('HandleAuthorization');
   /** One exchange per code in this process, whether an event or an SDK brought it. */
-  readonly #codes = new SingleFlight<Authorizer | undefined>();
+  readonly #codes = new SingleFlight<string, Authorizer | undefined>();
 
   constructor(
     private readonly credentials: CredentialRepository,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { WechatEvent } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenKeeper } from '../tokens/token-keeper.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthorizerPutRequest } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Reason, WxgateError, type AuthorizerSyncReply } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
 import { CredentialRepository, type Authorizer } from '../persistence/credential.repository.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CredentialsDeleteRequest } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { CredentialRepository, type AuthorizerKey } from '../persistence/credential.repository.js';
 import { notFound } from '../tokens/token-errors.js';

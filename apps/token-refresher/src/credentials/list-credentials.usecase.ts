@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { credentialKey, type CredentialKind, type CredentialListItem, type CredentialStatus, type MerchantListItem } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { MerchantRepository } from '../persistence/merchant.repository.js';
 import { TokenStateRepository, type TokenSchedule } from '../persistence/token-state.repository.js';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ComponentPutRequest } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { RequestTicketPush } from '../tickets/request-ticket-push.usecase.js';

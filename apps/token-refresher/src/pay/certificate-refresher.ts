@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { MerchantRepository } from '../persistence/merchant.repository.js';
 import { RefreshCertificates } from './refresh-certificates.usecase.js';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Reason, WxgateError, type PayKey } from '@wxgate/contracts';
 import { parsePrivateKey, parsePublicKey, publicKeyPem, type MerchantSigner } from '@wxgate/wechatpay';
 import type { KeyObject } from 'node:crypto';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { MerchantRepository, type Merchant } from '../persistence/merchant.repository.js';
 
 /** A merchant's keys, parsed once. */

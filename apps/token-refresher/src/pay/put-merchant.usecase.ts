@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Reason, WxgateError, type MerchantPutRequest } from '@wxgate/contracts';
 import { apiV3KeyBytes, parsePrivateKey, parsePublicKey, WechatPayCryptoError, type DownloadedCertificate } from '@wxgate/wechatpay';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { MerchantRepository } from '../persistence/merchant.repository.js';
 import { MerchantKeyring } from './merchant-keyring.js';
 import { PayGateway } from './pay-gateway.js';

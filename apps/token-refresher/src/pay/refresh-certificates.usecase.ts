@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Reason, WxgateError } from '@wxgate/contracts';
 import { parsePrivateKey, WechatPayApiError, WechatPayCryptoError, type DownloadedCertificate } from '@wxgate/wechatpay';
-import { Clock } from '../adapters/clock.js';
+import { Clock, SingleFlight } from '@wxgate/platform';
 import { MerchantRepository, type StoredCertificate } from '../persistence/merchant.repository.js';
-import { SingleFlight } from '../tokens/single-flight.js';
 import { MerchantKeyring } from './merchant-keyring.js';
 import { PayGateway } from './pay-gateway.js';
 
@@ -36,7 +35,7 @@ export function certificateDownloadError(e: unknown): WxgateError {
 @Injectable()
 export class RefreshCertificates {
   private readonly logger = new Logger('PayCertificates');
-  readonly #flights = new SingleFlight<void>();
+  readonly #flights = new SingleFlight<string, void>();
   readonly #lastOnDemand = new Map<string, number>();
 
   constructor(

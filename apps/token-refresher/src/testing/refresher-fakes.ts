@@ -1,5 +1,5 @@
 /**
- * Fakes for the refresher's unit tests: a manual clock, a scripted WeChat, recorded events, and
+ * Fakes for the refresher's unit tests: a scripted WeChat, recorded events, and
  * the real repositories over an in-memory SQLite database (so the conditional updates behind
  * leases and rate limits are exercised too). No Nest, no network.
  */
@@ -8,7 +8,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AuthorizerEvent, CredentialRef } from '@wxgate/contracts';
 import { WechatApiError } from '@wxgate/wechat';
-import type { Clock } from '../adapters/clock.js';
+import { ManualClock, type Clock } from '@wxgate/platform';
 import type { RefresherEvents } from '../adapters/refresher-events.js';
 import type { RefresherMetrics } from '../adapters/refresher-metrics.js';
 import type { WechatGateway } from '../adapters/wechat-gateway.js';
@@ -27,24 +27,6 @@ import { TokenMinter } from '../tokens/token-minter.js';
 // Failures are expected in these tests; their warnings would only bury the results.
 Logger.overrideLogger(false);
 
-export class FakeClock {
-  constructor(public t = 1_800_000_000_000) {}
-  now(): number {
-    return this.t;
-  }
-  /** Sleeping advances time: a waiter polls through a lease TTL without real waiting. */
-  async sleep(ms: number): Promise<void> {
-    this.t += ms;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  random(): number {
-    return 0.5;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
 type Answer<T> = T | Error | (() => T | Error | Promise<T | Error>);
 
 /** A scripted WeChat: each endpoint answers from a queue, else a fresh token of `expiresInS`. */
@@ -54,7 +36,7 @@ export class FakeWechat {
   expiresInS = 7200;
   #n = 0;
 
-  constructor(private readonly clock: FakeClock) {}
+  constructor(private readonly clock: ManualClock) {}
 
   /** The next answers of `endpoint` (an Error is thrown). */
   queue(endpoint: string, ...answers: Answer<unknown>[]): void {
@@ -144,8 +126,8 @@ export async function memoryDatabase(): Promise<DataSource> {
 }
 
 /** One refresher's object graph over `dataSource` (call twice with one database for two replicas). */
-export function refresherKit(dataSource: DataSource, options: { holder?: string; clock?: FakeClock; config?: Partial<RefresherConfig>; key?: Buffer } = {}) {
-  const clock = options.clock ?? new FakeClock();
+export function refresherKit(dataSource: DataSource, options: { holder?: string; clock?: ManualClock; config?: Partial<RefresherConfig>; key?: Buffer } = {}) {
+  const clock = options.clock ?? new ManualClock();
   const box = new SecretBox(options.key ?? SHARED_KEY);
   const credentials = new CredentialRepository(dataSource, box);
   const tokens = new TokenStateRepository(dataSource, box);
@@ -154,7 +136,7 @@ export function refresherKit(dataSource: DataSource, options: { holder?: string;
   const events = new FakeEvents();
   const config = testConfig(options.config);
   const gateway = wechat as unknown as WechatGateway;
-  const asClock = clock as unknown as Clock;
+  const asClock: Clock = clock;
   const minter = new TokenMinter(credentials, gateway, asClock);
   const lease = new TokenLease(tokens, asClock, options.holder ?? 'holder-1', config);
   const keeper = new TokenKeeper(tokens, credentials, minter, lease, new BackoffPolicy(asClock, config), events as unknown as RefresherEvents, noMetrics, asClock, config);

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
 import { CredentialRepository, type Component } from '../persistence/credential.repository.js';
 

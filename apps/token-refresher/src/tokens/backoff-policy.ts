@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG } from '@wxgate/platform';
-import { Clock } from '../adapters/clock.js';
+import { APP_CONFIG, Clock } from '@wxgate/platform';
 import type { RefresherConfig } from '../config.js';
 
 const BACKOFF_BASE_MS = 1_000;

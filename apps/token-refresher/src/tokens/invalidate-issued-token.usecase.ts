@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Reason, WxgateError, type TokenReply } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock, SingleFlight } from '@wxgate/platform';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { InvalidateToken } from './invalidate-token.usecase.js';
-import { SingleFlight } from './single-flight.js';
 
 /**
  * `token.reject`: WeChat rejected a token a caller brought, and the forwarder that relayed the
@@ -13,7 +12,7 @@ import { SingleFlight } from './single-flight.js';
  */
 @Injectable()
 export class InvalidateIssuedToken {
-  readonly #flights = new SingleFlight<TokenReply>();
+  readonly #flights = new SingleFlight<string, TokenReply>();
 
   constructor(
     private readonly tokens: TokenStateRepository,

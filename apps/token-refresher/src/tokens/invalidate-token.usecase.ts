@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { credentialKey, type CredentialRef, type TokenReply } from '@wxgate/contracts';
-import { APP_CONFIG } from '@wxgate/platform';
-import { Clock } from '../adapters/clock.js';
+import { APP_CONFIG, Clock, SingleFlight } from '@wxgate/platform';
 import { RefresherMetrics } from '../adapters/refresher-metrics.js';
 import type { RefresherConfig } from '../config.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { ResolveCredential } from './resolve-credential.js';
-import { SingleFlight } from './single-flight.js';
 import { TokenKeeper } from './token-keeper.js';
 import { APP_FORCE_REFRESH_INTERVAL_MS } from './token-timing.js';
 
@@ -19,7 +17,7 @@ import { APP_FORCE_REFRESH_INTERVAL_MS } from './token-timing.js';
 @Injectable()
 export class InvalidateToken {
   readonly #intervalMs: number;
-  readonly #flights = new SingleFlight<TokenReply>();
+  readonly #flights = new SingleFlight<string, TokenReply>();
 
   constructor(
     private readonly keeper: TokenKeeper,

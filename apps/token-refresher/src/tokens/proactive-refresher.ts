@@ -3,8 +3,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { Subscription as DueSubscription } from 'rxjs';
 import { CREDENTIAL_SUBJECT_PREFIXES, credentialFromSubject, credentialKey, describeCredential, Subjects, TokenRefreshedEvent, type CredentialRef } from '@wxgate/contracts';
 import { NATS_CONNECTION } from '@wxgate/nats';
-import { APP_CONFIG } from '@wxgate/platform';
-import { Clock } from '../adapters/clock.js';
+import { APP_CONFIG, Clock } from '@wxgate/platform';
 import type { RefresherConfig } from '../config.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { RefreshDueToken } from './refresh-due-token.usecase.js';

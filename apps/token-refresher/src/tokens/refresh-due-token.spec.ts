@@ -49,7 +49,7 @@ describe('RefreshDueToken (one proactive step)', () => {
     for (let cycle = 0; cycle < 3; cycle++) {
       kit.clock.random = () => [0, 0.99, 0.5][cycle]!;
       const next = (await step.execute(REF.app))!;
-      kit.clock.t = next;
+      kit.clock.ms = next;
       await step.execute(REF.app);
     }
     expect(issued).toBe(4);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CredentialRef } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { CredentialRepository } from '../persistence/credential.repository.js';
 import { TokenStateRepository } from '../persistence/token-state.repository.js';
 import { RefreshSchedule } from './refresh-schedule.js';

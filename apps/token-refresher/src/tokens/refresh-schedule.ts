@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { credentialKey, type CredentialRef } from '@wxgate/contracts';
-import { APP_CONFIG } from '@wxgate/platform';
-import { Clock } from '../adapters/clock.js';
+import { APP_CONFIG, Clock } from '@wxgate/platform';
 import type { RefresherConfig } from '../config.js';
 import type { TokenSchedule } from '../persistence/token-state.repository.js';
 import { TokenLease } from './token-lease.js';

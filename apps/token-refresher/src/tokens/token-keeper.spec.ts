@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { WxgateError } from '@wxgate/contracts';
 import { WechatApiError, WechatUnreachableError } from '@wxgate/wechat';
-import { APP, COMPONENT, FakeClock, memoryDatabase, refresherKit, seedCredentials, REF } from '../testing/refresher-fakes.js';
+import { ManualClock } from '@wxgate/platform';
+import { APP, COMPONENT, memoryDatabase, refresherKit, seedCredentials, REF } from '../testing/refresher-fakes.js';
 
 describe('TokenKeeper', () => {
   let db: DataSource;
@@ -166,7 +167,7 @@ describe('TokenKeeper', () => {
 
   describe('across replicas sharing the database', () => {
     it('lets one replica call WeChat while the other waits for the token it stores', async () => {
-      const clock = new FakeClock();
+      const clock = new ManualClock();
       const a = refresherKit(db, { holder: 'replica-a', clock });
       const b = refresherKit(db, { holder: 'replica-b', clock });
       let release!: () => void;
@@ -186,7 +187,7 @@ describe('TokenKeeper', () => {
     });
 
     it('takes over when the holder of the lease died, after the lease TTL', async () => {
-      const clock = new FakeClock();
+      const clock = new ManualClock();
       const b = refresherKit(db, { holder: 'replica-b', clock, config: { REFRESH_LEASE_TTL_MS: 3_000 } });
       await b.tokens.ensure(REF.app);
       expect(await b.tokens.acquireLease(REF.app, 'dead-replica', clock.now(), 3_000)).toBe(true);
@@ -283,7 +284,7 @@ describe('TokenKeeper in-memory token', () => {
   });
 
   it('drops the cached token when token.refreshed of another token is heard, and keeps it for its own', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const a = refresherKit(db, { holder: 'replica-a', clock });
     const b = refresherKit(db, { holder: 'replica-b', clock });
     const first = await a.keeper.current(REF.component);
@@ -304,7 +305,7 @@ describe('TokenKeeper in-memory token', () => {
   });
 
   it('re-reads the database at most every few seconds, so a replica that missed an event stops serving a dropped token', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const a = refresherKit(db, { holder: 'replica-a', clock });
     const b = refresherKit(db, { holder: 'replica-b', clock });
     await b.keeper.current(REF.app);

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { credentialKey, describeCredential, WxgateError, type CredentialKind, type CredentialRef, type TokenReply } from '@wxgate/contracts';
-import { APP_CONFIG } from '@wxgate/platform';
+import { APP_CONFIG, Clock, SingleFlight } from '@wxgate/platform';
 import { Subject, type Observable } from 'rxjs';
-import { Clock } from '../adapters/clock.js';
 import { RefresherEvents } from '../adapters/refresher-events.js';
 import { RefresherMetrics } from '../adapters/refresher-metrics.js';
 import type { RefresherConfig } from '../config.js';
@@ -11,7 +10,6 @@ import { TokenStateRepository, type TokenState } from '../persistence/token-stat
 import { BackoffPolicy } from './backoff-policy.js';
 import { ComponentTokenProvider } from './component-token-provider.js';
 import { HeldTokens } from './held-tokens.js';
-import { SingleFlight } from './single-flight.js';
 import { describeFailure, notFound, RELAY_TOKEN_NOT_READY, unavailable } from './token-errors.js';
 import { TokenLease } from './token-lease.js';
 import { TokenMinter, type MintedToken } from './token-minter.js';
@@ -44,8 +42,8 @@ export interface RefreshOptions {
 @Injectable()
 export class TokenKeeper {
   private readonly logger = new Logger('TokenKeeper');
-  readonly #flights = new SingleFlight<TokenReply>();
-  readonly #loads = new SingleFlight<TokenReply>();
+  readonly #flights = new SingleFlight<string, TokenReply>();
+  readonly #loads = new SingleFlight<string, TokenReply>();
   readonly #held = new HeldTokens();
   readonly #due = new Subject<CredentialRef>();
   readonly #marginMs: number;

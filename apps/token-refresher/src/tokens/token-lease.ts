@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CredentialRef } from '@wxgate/contracts';
-import { APP_CONFIG } from '@wxgate/platform';
-import { Clock } from '../adapters/clock.js';
+import { APP_CONFIG, Clock } from '@wxgate/platform';
 import { LEASE_HOLDER } from '../adapters/lease-holder.js';
 import type { RefresherConfig } from '../config.js';
 import { TokenStateRepository, type TokenState } from '../persistence/token-state.repository.js';

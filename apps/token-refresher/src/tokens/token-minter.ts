@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CredentialRef } from '@wxgate/contracts';
-import { Clock } from '../adapters/clock.js';
+import { Clock } from '@wxgate/platform';
 import { WechatGateway } from '../adapters/wechat-gateway.js';
 import { CredentialRepository, type AuthorizerKey } from '../persistence/credential.repository.js';
 import { notFound, throwError, unavailable } from './token-errors.js';

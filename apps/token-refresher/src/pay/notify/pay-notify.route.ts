@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { EventPublisher } from '@wxgate/nats';
-import { BodyTooLarge, ClientGone, Metrics, readCapped } from '@wxgate/platform';
+import { BodyTooLarge, ClientGone, Clock, Metrics, readCapped } from '@wxgate/platform';
 import { signatureHeadersFrom } from '@wxgate/wechatpay';
 import { Counter, Histogram } from 'prom-client';
-import { Clock } from '../../adapters/clock.js';
 import type { CallbackRoute } from '../../callback/callback-routes.js';
 import { MerchantRepository } from '../../persistence/merchant.repository.js';
 import { MerchantKeyring } from '../merchant-keyring.js';
