@@ -17,8 +17,7 @@ import {
   type PaySignReply,
 } from '@wxgate/contracts';
 import { NatsController, ZodPayload } from '@wxgate/nats';
-import { MerchantRepository } from '../persistence/merchant.repository.js';
-import { MerchantKeyring } from './merchant-keyring.js';
+import { DeleteMerchant } from './delete-merchant.usecase.js';
 import { PutMerchant } from './put-merchant.usecase.js';
 import { GetPayKeys } from './get-pay-keys.usecase.js';
 import { SignJsapiPayment } from './sign-jsapi-payment.usecase.js';
@@ -38,8 +37,7 @@ export class PayController {
     private readonly signPayRequest: SignPayRequest,
     private readonly signJsapi: SignJsapiPayment,
     private readonly getPayKeys: GetPayKeys,
-    private readonly merchants: MerchantRepository,
-    private readonly keyring: MerchantKeyring,
+    private readonly deleteMerchant: DeleteMerchant,
   ) {}
 
   @MessagePattern(Subjects.admin.merchantPut)
@@ -50,8 +48,7 @@ export class PayController {
 
   @MessagePattern(Subjects.admin.merchantDelete)
   async delete(@Payload(new ZodPayload(MerchantRequest)) body: MerchantRequest): Promise<OkReply> {
-    if (!(await this.merchants.delete(body.mchid))) throw new WxgateError(Reason.CREDENTIAL_NOT_FOUND, `no merchant ${body.mchid}`);
-    this.keyring.drop(body.mchid);
+    await this.deleteMerchant.execute(body.mchid);
     return OK;
   }
 

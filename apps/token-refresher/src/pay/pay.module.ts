@@ -6,6 +6,7 @@ import { PayController } from './pay.controller.js';
 import { PayGateway } from './pay-gateway.js';
 import { PutMerchant } from './put-merchant.usecase.js';
 import { RefreshCertificates } from './refresh-certificates.usecase.js';
+import { DeleteMerchant } from './delete-merchant.usecase.js';
 import { GetPayKeys } from './get-pay-keys.usecase.js';
 import { SignJsapiPayment } from './sign-jsapi-payment.usecase.js';
 import { SignPayRequest } from './sign-pay-request.usecase.js';
@@ -13,7 +14,7 @@ import { SignPayRequest } from './sign-pay-request.usecase.js';
 /** WeChat Pay merchants: keys, request signing, platform certificates (see docs/wechat-pay.md). */
 @Module({
   controllers: [PayController],
-  providers: [PayGateway, MerchantKeyring, RefreshCertificates, CertificateRefresher, PutMerchant, SignPayRequest, SignJsapiPayment, GetPayKeys, PayNotifyRoute],
+  providers: [PayGateway, MerchantKeyring, RefreshCertificates, CertificateRefresher, PutMerchant, DeleteMerchant, SignPayRequest, SignJsapiPayment, GetPayKeys, PayNotifyRoute],
   exports: [MerchantKeyring, PayNotifyRoute],
 })
 export class PayModule {}
