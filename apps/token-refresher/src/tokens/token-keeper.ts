@@ -38,6 +38,7 @@ export interface RefreshOptions {
  * re-read after the lease is taken, because another replica may have refreshed it meanwhile.
  * Failures are recorded with their next attempt (BackoffPolicy). Authorizer mints get their
  * component token from `components`, which is kept here like any other token.
+ * The whole path of a miss: docs/architecture.md, "Inside the token-refresher".
  */
 @Injectable()
 export class TokenKeeper {
