@@ -36,11 +36,14 @@ export class PlainJsonDeserializer implements ConsumerDeserializer {
 /** Replies with the handler's value as raw JSON, or `{"error":{reason,message,errcode}}`. */
 export class PlainJsonSerializer implements ConsumerSerializer {
   serialize(packet: OutgoingResponse): { data: Uint8Array } {
-    if (packet.err !== undefined && packet.err !== null) {
-      return { data: encodeJson({ error: toErrorBody(packet.err) }) };
-    }
+    if (packet.err !== undefined && packet.err !== null) return { data: encodeErrorReply(packet.err) };
     return { data: encodeJson(packet.response ?? null) };
   }
+}
+
+/** `{"error":{reason,message,errcode}}`: the one encoding of an error reply (Nest and hot subjects alike). */
+export function encodeErrorReply(err: unknown): Uint8Array {
+  return encodeJson({ error: toErrorBody(err) });
 }
 
 function toErrorBody(err: unknown): ErrorBody {
