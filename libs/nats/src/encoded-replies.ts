@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import { encodeJson } from './plain-json.js';
 
 type Flat = Record<string, unknown>;
 
@@ -9,6 +8,9 @@ interface Entry {
   values: unknown[];
   bytes: Uint8Array;
 }
+
+/** Its own ArrayBuffer per kept reply (not a slice of Node's shared Buffer pool, which it would pin). */
+const encoder = new TextEncoder();
 
 /** How many encoded replies are kept (by key, least recently used out first). */
 export const ENCODED_REPLIES_MAX = 10_000;
@@ -35,7 +37,7 @@ export class EncodedReplies {
   encode(key: string, reply: object): Uint8Array {
     const entry = this.#entries.get(key);
     if (entry !== undefined && sameAs(entry, reply as Flat)) return entry.bytes;
-    const bytes = encodeJson(reply);
+    const bytes = encoder.encode(JSON.stringify(reply));
     const fresh = snapshot(reply as Flat, bytes);
     if (fresh) this.#entries.set(key, fresh);
     else if (entry !== undefined) this.#entries.delete(key);
