@@ -1,6 +1,7 @@
 import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Ctx, MessagePattern, Payload, type NatsContext } from '@nestjs/microservices';
+import { LRUCache } from 'lru-cache';
 import {
   CREDENTIAL_SUBJECT_PREFIXES,
   credentialFromSubject,
@@ -38,6 +39,8 @@ export function credentialOf(subject: string, prefix: string): CredentialRef {
 export class TokensController implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** The encoded reply of each held token, by subject: a warm `token.get` encodes nothing. */
   readonly #encoded = new EncodedReplies();
+  /** The credential each valid `token.get` subject names (a pure function of the subject), parsed once. */
+  readonly #credentials = new LRUCache<string, CredentialRef>({ max: 10_000 });
   #hot: HotResponder[] = [];
 
   constructor(
@@ -60,7 +63,12 @@ export class TokensController implements OnApplicationBootstrap, BeforeApplicati
 
   /** `wxgate.token.get.<kind>.<appid>` and `…authorizer.<componentAppid>.<appid>`; the payload is ignored. */
   get(subject: string): Uint8Array | Promise<TokenReply> {
-    const reply = this.getToken.run(credentialOf(subject, CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
+    let ref = this.#credentials.get(subject);
+    if (ref === undefined) {
+      ref = Object.freeze(credentialOf(subject, CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
+      this.#credentials.set(subject, ref);
+    }
+    const reply = this.getToken.run(ref);
     return reply instanceof Promise ? reply : this.#encoded.encode(subject, reply);
   }
 
