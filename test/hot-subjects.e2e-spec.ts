@@ -7,6 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -225,5 +227,34 @@ describe('hot subjects token.get and policy.check (built apps, private NATS)', (
     const counted = (await served()).map((n, i) => n - servedBefore[i]!);
     expect(counted[0]! + counted[1]!).toBe(400);
     expect(Math.min(...counted)).toBeGreaterThan(0);
+  });
+
+  it('on SIGTERM answers the token.get it took before it stops, then exits 0', async () => {
+    // WeChat answering a token call after 1.5 s: the request is in flight when the stop begins.
+    const slowToken = secretValue('slowtoken');
+    const slow = createServer((req, res) => {
+      req.resume();
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: slowToken, expires_in: 7200 })), 1_500);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const dir = tempDir('wxgate-hot-stop-');
+      const stopping = await startApp('token-refresher', { NATS_URL: nats.url, WECHAT_API_BASE: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, WECHAT_API_BACKUP: '', CALLBACK_PORT: String(await freePort()) }, { cwd: dir.path });
+      replicas.push(stopping);
+      await stopping.waitReady();
+      // The other refresher replicas must not take the request: stop them first.
+      await Promise.all([refresher, ...replicas.filter((r) => r.app === 'token-refresher' && r !== stopping)].map((r) => r.stop('SIGKILL')));
+      const cold = appid('e');
+      expect(await raw('wxgate.admin.app.put', JSON.stringify({ appid: cold, secret: secretValue('esecret') }))).toBe('{"ok":true}');
+      const pending = raw(`wxgate.token.get.app.${cold}`);
+      await new Promise((r) => setTimeout(r, 300));
+      const stopped = stopping.stop('SIGTERM');
+      const reply = JSON.parse(await pending) as TokenJson;
+      expect(reply).toMatchObject({ kind: 'app', appid: cold, token: slowToken });
+      expect((await stopped).code).toBe(0);
+      dir.remove();
+    } finally {
+      slow.close();
+    }
   });
 });
