@@ -14,7 +14,7 @@
 //
 // BENCH_DURATION_S   seconds each target is measured under each load (default 10), split over
 // BENCH_ROUNDS       rounds (default 2) that alternate the targets
-// BENCH_CPU_PROF     `1` or a comma list of apps (forwarder,token-refresher,policy,minimal): run them with
+// BENCH_CPU_PROF     `1` or a comma list of apps (forwarder,token-refresher,policy,minimal,echo): run them with
 //                    --cpu-prof into bench/profiles/ and print the top self-time frames
 // BENCH_HEAP_PROF    `1` or a comma list of apps: sample their allocations (collected objects
 //                    included) during each measured load, into bench/profiles/heap-<app>/
@@ -449,10 +449,11 @@ class Bench {
   // ---------------------------------------------------------------- 2. token service
 
   async tokenService() {
-    this.procs.echo = startProcess('nats-echo', path.join(ROOT, 'bench/nats-echo.mjs'), { NATS_URL: this.nats.url }, { cwd: ROOT, logDir: this.logDir });
+    this.procs.echo = startProcess('nats-echo', path.join(ROOT, 'bench/nats-echo.mjs'), { NATS_URL: this.nats.url, ...this.heapEnv('echo') }, { cwd: ROOT, logDir: this.logDir, nodeArgs: this.profilingArgs('echo') });
     await waitFor('the NATS echo responder', async () => (await this.nc.request('bench.echo.1', '', { timeout: 500 })).data.length === 1, { proc: this.procs.echo });
 
-    const tokenSubject = `wxgate.token.get.authorizer.${RELAY_AUTHORIZER}`;
+    // The pair form the forwarder asks (the four-token form first looks the component up).
+    const tokenSubject = `wxgate.token.get.authorizer.${COMPONENT.appid}.${RELAY_AUTHORIZER}`;
     const checkPayload = JSON.stringify({ envId: ENV_ID, path: GET_PATH, fromAppid: RELAY_AUTHORIZER });
     const tokenReplyBytes = (await this.nc.request(tokenSubject, '', { timeout: 5000 })).data.length;
     const checkReplyBytes = (await this.nc.request('wxgate.policy.check', checkPayload, { timeout: 5000 })).data.length;
@@ -481,7 +482,7 @@ class Bench {
       inFlight: NATS_IN_FLIGHT,
       seconds: DURATION_S,
       rounds: ROUNDS,
-      tokenGet: { subject: 'wxgate.token.get.authorizer.<appid>', replyBytes: tokenReplyBytes, ...tokenGet, overEcho: ratio(tokenGet.rps, tokenGet.echo.rps) },
+      tokenGet: { subject: 'wxgate.token.get.authorizer.<componentAppid>.<appid>', replyBytes: tokenReplyBytes, ...tokenGet, overEcho: ratio(tokenGet.rps, tokenGet.echo.rps) },
       policyCheck: { subject: 'wxgate.policy.check', replyBytes: checkReplyBytes, ...policyCheck, overEcho: ratio(policyCheck.rps, policyCheck.echo.rps) },
     };
   }

@@ -1,4 +1,4 @@
-// The bench's report: targets of issue 8 checked against the results, the markdown table, and
+// The bench's report: targets of issues 11 and 8 checked against the results, the markdown table, and
 // BENCHMARKS.md (regenerated each run; the hand-written section between the NOTES markers is kept).
 
 const NOTES_START = '<!-- notes: kept across bench runs -->';
@@ -7,21 +7,30 @@ const NOTES_END = '<!-- end of notes -->';
 const fmt = (v, digits = 2) => (v == null || Number.isNaN(v) ? '—' : typeof v === 'number' ? String(Math.round(v * 10 ** digits) / 10 ** digits) : String(v));
 const mark = (met) => (met === undefined ? '—' : met ? 'yes' : '**no**');
 
-/** Each target of issue 8 with the figure measured and whether it was met (undefined: not measured). */
+/**
+ * Each target with the figure measured and whether it was met (undefined: not measured): issue 11's
+ * (relay ≥ 0.9× the minimal proxy, added p99 ≤ 1 ms at 1,000 req/s beside the minimal proxy's own
+ * added p99 as the floor, token.get and policy.check ≥ 0.9× a raw NATS echo), then issue 8's that
+ * still hold. p50 rows are kept for reference (BENCHMARKS.md's history compares them).
+ */
 export function evaluateTargets(r) {
   const t = [];
   const add = (name, target, value, met) => t.push({ name, target, value: value ?? null, met: value == null ? undefined : met });
   const get = r.relay?.get;
   const post = r.relay?.post4k;
-  add('relay throughput, small GET: forwarder / minimal proxy', '≥ 0.85', get?.forwarderOverMinimal, get?.forwarderOverMinimal >= 0.85);
-  add('relay throughput, 4 KiB POST: forwarder / minimal proxy', '≥ 0.85', post?.forwarderOverMinimal, post?.forwarderOverMinimal >= 0.85);
+  add('relay throughput, small GET: forwarder / minimal proxy', '≥ 0.9', get?.forwarderOverMinimal, get?.forwarderOverMinimal >= 0.9);
+  add('relay throughput, 4 KiB POST: forwarder / minimal proxy', '≥ 0.9', post?.forwarderOverMinimal, post?.forwarderOverMinimal >= 0.9);
   const added = r.addedLatency;
-  add('added latency at 1,000 req/s, p50 (ms)', '≤ 0.2', added?.forwarderAddedP50Ms, added?.forwarderAddedP50Ms <= 0.2);
-  add('added latency at 1,000 req/s, p99 (ms)', '≤ 0.5', added?.forwarderAddedP99Ms, added?.forwarderAddedP99Ms <= 0.5);
+  add('added latency at 1,000 req/s, p99 (ms): forwarder', '≤ 1', added?.forwarderAddedP99Ms, added?.forwarderAddedP99Ms <= 1);
+  add('added latency at 1,000 req/s, p99 (ms): minimal proxy (the floor, for reference)', '—', added?.minimalAddedP99Ms, undefined);
+  add('added latency at 1,000 req/s, p50 (ms): forwarder (for reference)', '—', added?.forwarderAddedP50Ms, undefined);
   const tg = r.tokenService?.tokenGet;
-  add('token.get throughput / raw NATS echo', '≥ 0.5', tg?.overEcho, tg?.overEcho >= 0.5);
-  add('token.get p50 (ms), 64 in flight', '≤ 0.3', tg?.p50Ms, tg?.p50Ms <= 0.3);
-  add('token.get p50 (ms), 1 in flight (for reference: at 64 in flight p50 ≈ 64 / throughput)', '≤ 0.3', tg?.oneInFlight?.p50Ms, tg?.oneInFlight?.p50Ms <= 0.3);
+  const pc = r.tokenService?.policyCheck;
+  add('token.get throughput / raw NATS echo', '≥ 0.9', tg?.overEcho, tg?.overEcho >= 0.9);
+  add('policy.check throughput / raw NATS echo', '≥ 0.9', pc?.overEcho, pc?.overEcho >= 0.9);
+  add('token.get p50 (ms), 64 in flight (for reference: p50 ≈ 64 / throughput)', '—', tg?.p50Ms, undefined);
+  add('token.get p50 (ms), 1 in flight (for reference)', '—', tg?.oneInFlight?.p50Ms, undefined);
+  add('policy.check p50 (ms), 1 in flight (for reference)', '—', pc?.oneInFlight?.p50Ms, undefined);
   const e = r.tokenEconomy;
   const coldCalls = e?.cold ? e.cold.authorizerTokenCalls + e.cold.componentTokenCalls : undefined;
   add('WeChat token calls for 1,000 cold calls over 100 authorizers', '100 authorizer + 1 component', e?.cold ? `${e.cold.authorizerTokenCalls} + ${e.cold.componentTokenCalls}` : undefined, e?.cold?.authorizerTokenCalls === 100 && e?.cold?.componentTokenCalls === 1 && e?.cold?.ok === e?.calls && coldCalls === 101);
@@ -116,7 +125,8 @@ export function renderBenchmarksMd(r, table, previous) {
     '   (`/wxa/getwxadevinfo`) and 4 KiB JSON POST (`/wxa/msg_sec_check`), warm caches; then GET at a fixed',
     '   1,000 req/s (10 connections), latency minus the direct call\'s. Latencies are from autocannon\'s',
     '   per-response hrtime (sub-millisecond), not its whole-millisecond histogram.',
-    '2. **token service** — `wxgate.token.get.authorizer.<appid>` and `wxgate.policy.check` with 64 requests',
+    '2. **token service** — `wxgate.token.get.authorizer.<componentAppid>.<appid>` (the form the forwarder asks)',
+    '   and `wxgate.policy.check` with 64 requests',
     '   in flight from one `@nats-io/transport-node` client, vs a raw NATS responder (`bench/nats-echo.mjs`,',
     '   its own process) answering with a reply of the same size; then each with one request in flight (at',
     '   64 in flight, p50 ≈ 64 / throughput by Little\'s law, whatever the service does).',
@@ -132,7 +142,7 @@ export function renderBenchmarksMd(r, table, previous) {
     'answered request — for "sandbox direct" the sandbox itself — which moves much less than throughput when',
     'the machine is shared. Every figure is in `bench/results.json`.',
     '',
-    'Profiling: `BENCH_CPU_PROF=1` (or a list: `forwarder,token-refresher,policy,minimal`) runs those',
+    'Profiling: `BENCH_CPU_PROF=1` (or a list: `forwarder,token-refresher,policy,minimal,echo`) runs those',
     'processes with `--cpu-prof` into `bench/profiles/` and prints, per measured load, the top self-time',
     'frames and the inclusive time of wxgate\'s own functions; `BENCH_HEAP_PROF` (same values) samples',
     'allocations, collected objects included, per measured load. `node bench/profile-summary.mjs <file>`',

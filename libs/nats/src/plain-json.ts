@@ -3,10 +3,16 @@ import type { Msg } from '@nats-io/transport-node';
 import type { ConsumerDeserializer, ConsumerSerializer, IncomingRequest, OutgoingResponse } from '@nestjs/microservices';
 import { NOT_JSON, Reason, REASON_ERRCODE, type ErrorBody } from '@wxgate/contracts';
 
-const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
+/**
+ * A value as UTF-8 JSON (empty for what JSON cannot say, e.g. undefined). `Buffer.from` takes small
+ * replies from Node's shared pool instead of a fresh ArrayBuffer each (TextEncoder's cost), so the
+ * bytes may share memory with others: send them, never keep them (EncodedReplies keeps its own).
+ */
 export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
+  const json = JSON.stringify(value);
+  return json === undefined ? EMPTY : Buffer.from(json, 'utf8');
 }
 
 /** Parses a NATS payload: empty → `{}`, invalid → a marker that validation turns into BAD_REQUEST. */
@@ -36,11 +42,14 @@ export class PlainJsonDeserializer implements ConsumerDeserializer {
 /** Replies with the handler's value as raw JSON, or `{"error":{reason,message,errcode}}`. */
 export class PlainJsonSerializer implements ConsumerSerializer {
   serialize(packet: OutgoingResponse): { data: Uint8Array } {
-    if (packet.err !== undefined && packet.err !== null) {
-      return { data: encodeJson({ error: toErrorBody(packet.err) }) };
-    }
+    if (packet.err !== undefined && packet.err !== null) return { data: encodeErrorReply(packet.err) };
     return { data: encodeJson(packet.response ?? null) };
   }
+}
+
+/** `{"error":{reason,message,errcode}}`: the one encoding of an error reply (Nest and hot subjects alike). */
+export function encodeErrorReply(err: unknown): Uint8Array {
+  return encodeJson({ error: toErrorBody(err) });
 }
 
 function toErrorBody(err: unknown): ErrorBody {

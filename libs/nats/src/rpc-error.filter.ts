@@ -9,14 +9,24 @@ import { throwError, type Observable } from 'rxjs';
  */
 @Catch()
 export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
-  private readonly logger = new Logger('RpcErrorFilter');
-
   catch(exception: unknown, host: ArgumentsHost): Observable<ErrorBody> {
-    if (exception instanceof WxgateError) return throwError(() => exception.toBody());
     const subject = host.switchToRpc().getContext<{ getSubject?: () => string }>()?.getSubject?.();
-    this.logger.error(`unhandled error on ${subject ?? 'NATS request'}: ${exception instanceof Error ? exception.name : typeof exception}`, exception instanceof Error ? exception.stack : undefined);
-    return throwError(() => ({ reason: Reason.INTERNAL, message: 'internal error', errcode: REASON_ERRCODE.INTERNAL }));
+    const body = contractErrorOf(exception, subject);
+    return throwError(() => body);
   }
+}
+
+const logger = new Logger('RpcErrorFilter');
+
+/**
+ * The contract's error body for anything a NATS handler threw (docs/errors.md): a WxgateError's
+ * own, else INTERNAL without the error's text, logged with its stack. Shared by the Nest path
+ * (RpcErrorFilter) and hot subjects (HotResponder).
+ */
+export function contractErrorOf(exception: unknown, subject: string | undefined): ErrorBody {
+  if (exception instanceof WxgateError) return exception.toBody();
+  logger.error(`unhandled error on ${subject ?? 'NATS request'}: ${exception instanceof Error ? exception.name : typeof exception}`, exception instanceof Error ? exception.stack : undefined);
+  return { reason: Reason.INTERNAL, message: 'internal error', errcode: REASON_ERRCODE.INTERNAL };
 }
 
 /** A controller of NATS handlers: every error it throws becomes the contract's error reply. */

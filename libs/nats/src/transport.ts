@@ -18,7 +18,8 @@ export class PlainSubjectNatsServer extends ServerNats {
 
 /**
  * Nest's NATS transport speaking plain JSON, request-reply handlers in `queue` (a handler can opt
- * out with `@MessagePattern(subject, { queue: … })` extras).
+ * out with `@MessagePattern(subject, { queue: … })` extras). The app's hot subjects are served in
+ * the same queue group by a `HotResponder` instead (docs/architecture.md "How subjects are served").
  */
 export function natsMicroservice(config: NatsConfig, app: string, queue: string): MicroserviceOptions {
   const options: NatsOptions['options'] = {

@@ -1,4 +1,7 @@
+import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Ctx, MessagePattern, Payload, type NatsContext } from '@nestjs/microservices';
+import { LRUCache } from 'lru-cache';
 import {
   CREDENTIAL_SUBJECT_PREFIXES,
   credentialFromSubject,
@@ -10,10 +13,11 @@ import {
   ComponentTokenIssueRequest,
   WxgateError,
   parsePayload,
+  QUEUE_GROUPS,
   type CredentialRef,
   type TokenReply,
 } from '@wxgate/contracts';
-import { NatsController, ZodPayload } from '@wxgate/nats';
+import { EncodedReplies, NATS_CONNECTION, NatsController, serveHot, ZodPayload, type HotResponder } from '@wxgate/nats';
 import { GetToken } from './get-token.usecase.js';
 import { InvalidateToken } from './invalidate-token.usecase.js';
 import { InvalidateIssuedToken } from './invalidate-issued-token.usecase.js';
@@ -26,24 +30,46 @@ export function credentialOf(subject: string, prefix: string): CredentialRef {
   return ref;
 }
 
-/** Both subject forms of one operation are served by the same handler (one subscription each). */
+/**
+ * Both subject forms of one operation are served by the same handler (one subscription each).
+ * `token.get` is a hot subject, served outside Nest's pipeline (docs/architecture.md "How subjects
+ * are served"); the other subjects are Nest `@MessagePattern`s.
+ */
 @NatsController()
-export class TokensController {
+export class TokensController implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** The encoded reply of each held token, by subject: a warm `token.get` encodes nothing. */
+  readonly #encoded = new EncodedReplies();
+  /** The credential each valid `token.get` subject names (a pure function of the subject), parsed once. */
+  readonly #credentials = new LRUCache<string, CredentialRef>({ max: 10_000 });
+  #hot: HotResponder[] = [];
+
   constructor(
     private readonly getToken: GetToken,
     private readonly invalidateToken: InvalidateToken,
     private readonly issueToken: IssueTokenToSdk,
     private readonly invalidateIssued: InvalidateIssuedToken,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
   ) {}
 
-  @MessagePattern(Subjects.token.getPattern)
-  get(@Ctx() ctx: NatsContext): TokenReply | Promise<TokenReply> {
-    return this.getToken.execute(credentialOf(ctx.getSubject(), CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
+  onApplicationBootstrap(): void {
+    const options = { queue: QUEUE_GROUPS.tokenRefresher };
+    const get = (msg: Msg) => this.get(msg.subject);
+    this.#hot = [serveHot(this.nc, Subjects.token.getPattern, options, get), serveHot(this.nc, Subjects.token.getPairPattern, options, get)];
   }
 
-  @MessagePattern(Subjects.token.getPairPattern)
-  getPair(@Ctx() ctx: NatsContext): TokenReply | Promise<TokenReply> {
-    return this.get(ctx);
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.#hot.map((hot) => hot.drain()));
+  }
+
+  /** `wxgate.token.get.<kind>.<appid>` and `…authorizer.<componentAppid>.<appid>`; the payload is ignored. */
+  get(subject: string): Uint8Array | Promise<TokenReply> {
+    let ref = this.#credentials.get(subject);
+    if (ref === undefined) {
+      ref = Object.freeze(credentialOf(subject, CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
+      this.#credentials.set(subject, ref);
+    }
+    const reply = this.getToken.execute(ref);
+    return reply instanceof Promise ? reply : this.#encoded.encode(subject, reply);
   }
 
   @MessagePattern(Subjects.token.invalidatePattern)
