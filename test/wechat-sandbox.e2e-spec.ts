@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseWechatXml, urlSignature, WechatMsgCrypt } from '@wxgate/wechat';
-import { ManualClock } from '../apps/wechat-sandbox/src/clock.js';
+import { ManualClock } from '@wxgate/platform';
 import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.js';
 
 const COMPONENT = {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { CALLER_SECRET_PREFIX, callerSecretHash, Reason, WxgateError, type CallerAddReply } from '@wxgate/contracts';
-import { Clock } from '../model/clock.js';
+import { Clock } from '@wxgate/platform';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { CallerRepository } from './caller.repository.js';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Reason, WxgateError } from '@wxgate/contracts';
-import { Clock } from '../model/clock.js';
+import { Clock } from '@wxgate/platform';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { MerchantBindingRepository } from './merchant-binding.repository.js';
 

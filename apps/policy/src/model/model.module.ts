@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { Clock } from './clock.js';
+import { Clock } from '@wxgate/platform';
 import { PolicyChanges } from './policy-changes.js';
 import { PolicyModel } from './policy-model.js';
 import { PolicyModelLoader } from './policy-model.loader.js';
