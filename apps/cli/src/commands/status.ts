@@ -5,7 +5,7 @@ import { eventsStatus, pingAll } from '../../../../libs/nats/src/admin-status.js
 import type { CliContext } from '../context.js';
 import { CliExit, ExitCode } from '../exit.js';
 import { formatDuration, formatTime, table } from '../format.js';
-import { credentialsTable } from './credentials.command.js';
+import { credentialsTable } from './credentials.js';
 
 const SERVICES = ['token-refresher', 'policy', 'forwarder'];
 
