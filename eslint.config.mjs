@@ -2,6 +2,16 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+// policy's lower layers: what use cases may use and what must never depend on a use case or an edge.
+const POLICY_ADAPTERS = [
+  'apps/policy/src/**/*.repository.ts',
+  'apps/policy/src/**/*.entity.ts',
+  'apps/policy/src/model/**',
+  'apps/policy/src/database/**',
+  'apps/policy/src/revision/**',
+  'apps/policy/src/check/decide-policy.ts',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
@@ -17,6 +27,37 @@ export default tseslint.config(
     ...importX.flatConfigs.typescript,
     settings: { ...importX.flatConfigs.typescript.settings, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })] },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    // policy: one direction of dependency (docs/architecture.md "Code layout and naming"): edges (the
+    // NATS controllers, the authorizer-events consumer) → use cases (*.usecase.ts) → repositories,
+    // entities, the in-memory model, the database; never back, and no edge reaches past its use case.
+    files: ['apps/policy/src/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: ['apps/policy/src/**/*.usecase.ts', ...POLICY_ADAPTERS],
+              from: ['apps/policy/src/**/*.controller.ts', 'apps/policy/src/**/*.consumer.ts'],
+              message: 'policy: only Nest modules wire the edges (controllers, consumers); nothing below them imports one.',
+            },
+            {
+              target: POLICY_ADAPTERS,
+              from: ['apps/policy/src/**/*.usecase.ts'],
+              message: 'policy: repositories, entities, the model and the database never call back into a use case.',
+            },
+            {
+              target: ['apps/policy/src/**/*.controller.ts', 'apps/policy/src/**/*.consumer.ts'],
+              from: ['apps/policy/src/**/*.repository.ts', 'apps/policy/src/**/*.entity.ts', 'apps/policy/src/database/**'],
+              message: 'policy: an edge calls a use case, which talks to the repositories.',
+            },
+            { target: 'apps/policy/src/**', from: 'apps/!(policy)/**', message: 'apps talk over NATS only; shared code lives in libs/.' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**'],
