@@ -82,7 +82,7 @@ const NUMERIC_KNOBS = {
 const QUOTA_VARIABLES = Object.fromEntries(Object.keys(DEFAULT_QUOTAS).map((key) => [quotaEnvName(key), key]));
 
 /**
- * The sandbox's variables (README "WeChat sandbox"); `--port`, `--host` and `--seed` override
+ * The sandbox's variables (docs/operations.md "The WeChat sandbox on its own"); `--port`, `--host` and `--seed` override
  * their variables. Parsed by the platform's `loadConfig`, like every other app's configuration.
  */
 export const sandboxConfigSchema = z
