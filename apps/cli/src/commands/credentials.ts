@@ -6,10 +6,13 @@ import { resolveSecrets } from '../secrets.js';
 
 export const kindArgument = () => new Argument('<kind>', 'credential kind').choices(CREDENTIAL_KINDS);
 
+/** The credentials that have tokens: `credentials.list` lists merchants too (kind "merchant", no appid), shown by `wxgate merchant list`. */
+export function tokenCredentials(all: { kind: string }[]): CredentialListItem[] {
+  return all.filter((c): c is CredentialListItem => c.kind !== 'merchant');
+}
+
 export async function listCredentials(cli: CliContext, kind?: CredentialKind): Promise<CredentialListItem[]> {
-  const all = await cli.session().request<{ kind: string }[]>(Subjects.admin.credentialsList, {});
-  // Merchants are listed too (kind "merchant", no appid): `wxgate merchant list` shows them.
-  const tokens = all.filter((c): c is CredentialListItem => c.kind !== 'merchant');
+  const tokens = tokenCredentials(await cli.session().request<{ kind: string }[]>(Subjects.admin.credentialsList, {}));
   return kind ? tokens.filter((c) => c.kind === kind) : tokens;
 }
 

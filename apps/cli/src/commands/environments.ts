@@ -36,7 +36,7 @@ export function registerEnvironmentCommands(program: Command, cli: CliContext): 
     });
   env
     .command('show <envId>')
-    .description('an environment with its allowlist and share list')
+    .description('an environment with its allowlist, share list and bound merchants')
     .action(async (envId: string) => {
       const detail = await cli.session().request<EnvDetail>(Subjects.admin.envGet, { envId });
       cli.print(
@@ -45,6 +45,7 @@ export function registerEnvironmentCommands(program: Command, cli: CliContext): 
           ['owner', `${detail.ownerKind} ${detail.ownerAppid}`],
           ['allowed paths', lines(detail.paths)],
           ['shared with', lines(detail.appids)],
+          ['merchants', lines(detail.mchids ?? [])],
         ]),
         detail,
       );
