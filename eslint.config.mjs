@@ -2,16 +2,6 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-// policy's lower layers: what use cases may use and what must never depend on a use case or an edge.
-const POLICY_ADAPTERS = [
-  'apps/policy/src/**/*.repository.ts',
-  'apps/policy/src/**/*.entity.ts',
-  'apps/policy/src/model/**',
-  'apps/policy/src/database/**',
-  'apps/policy/src/revision/**',
-  'apps/policy/src/check/decide-policy.ts',
-];
-
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
@@ -39,12 +29,12 @@ export default tseslint.config(
         {
           zones: [
             {
-              target: ['apps/policy/src/**/*.usecase.ts', ...POLICY_ADAPTERS],
+              target: ['apps/policy/src/**/*.usecase.ts', 'apps/policy/src/**/*.repository.ts', 'apps/policy/src/**/*.entity.ts', 'apps/policy/src/{model,database,revision}/**', 'apps/policy/src/check/decide-policy.ts'],
               from: ['apps/policy/src/**/*.controller.ts', 'apps/policy/src/**/*.consumer.ts'],
               message: 'policy: only Nest modules wire the edges (controllers, consumers); nothing below them imports one.',
             },
             {
-              target: POLICY_ADAPTERS,
+              target: ['apps/policy/src/**/*.repository.ts', 'apps/policy/src/**/*.entity.ts', 'apps/policy/src/{model,database,revision}/**', 'apps/policy/src/check/decide-policy.ts'],
               from: ['apps/policy/src/**/*.usecase.ts'],
               message: 'policy: repositories, entities, the model and the database never call back into a use case.',
             },
