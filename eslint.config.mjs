@@ -54,6 +54,80 @@ export default tseslint.config(
     },
   },
   {
+    // policy: one direction of dependency (docs/architecture.md "Code layout and naming"): edges (the
+    // NATS controllers, the authorizer-events consumer) → use cases (*.usecase.ts) → repositories,
+    // entities, the in-memory model, the database; never back, and no edge reaches past its use case.
+    files: ['apps/policy/src/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: ['apps/policy/src/**/*.usecase.ts', 'apps/policy/src/**/*.repository.ts', 'apps/policy/src/**/*.entity.ts', 'apps/policy/src/{model,database,revision}/**', 'apps/policy/src/check/decide-policy.ts'],
+              from: ['apps/policy/src/**/*.controller.ts', 'apps/policy/src/**/*.consumer.ts'],
+              message: 'policy: only Nest modules wire the edges (controllers, consumers); nothing below them imports one.',
+            },
+            {
+              target: ['apps/policy/src/**/*.repository.ts', 'apps/policy/src/**/*.entity.ts', 'apps/policy/src/{model,database,revision}/**', 'apps/policy/src/check/decide-policy.ts'],
+              from: ['apps/policy/src/**/*.usecase.ts'],
+              message: 'policy: repositories, entities, the model and the database never call back into a use case.',
+            },
+            {
+              target: ['apps/policy/src/**/*.controller.ts', 'apps/policy/src/**/*.consumer.ts'],
+              from: ['apps/policy/src/**/*.repository.ts', 'apps/policy/src/**/*.entity.ts', 'apps/policy/src/database/**'],
+              message: 'policy: an edge calls a use case, which talks to the repositories.',
+            },
+            { target: 'apps/policy/src/**', from: 'apps/!(policy)/**', message: 'apps talk over NATS only; shared code lives in libs/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // wechat-sandbox, console, cli: the same one-way rule (docs/architecture.md "Code layout and naming").
+    files: ['apps/wechat-sandbox/src/**/*.ts', 'apps/console/src/**/*.ts', 'apps/cli/src/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              // The sandbox's state (accounts, tokens, tickets, authorizations, pay, faults, the call log) knows no HTTP.
+              target: [
+                'apps/wechat-sandbox/src/sandbox-state.ts',
+                'apps/wechat-sandbox/src/knobs.ts',
+                'apps/wechat-sandbox/src/**/*-store.ts',
+                'apps/wechat-sandbox/src/accounts/**',
+                'apps/wechat-sandbox/src/tickets/**',
+                'apps/wechat-sandbox/src/tokens/quota-counter.ts',
+                'apps/wechat-sandbox/src/tokens/stable-tokens.ts',
+                'apps/wechat-sandbox/src/admin/call-log.ts',
+                'apps/wechat-sandbox/src/authorizations/authorization-simulator.ts',
+                'apps/wechat-sandbox/src/pay/!(pay-endpoints).ts',
+              ],
+              from: ['apps/wechat-sandbox/src/{sandbox,main}.ts', 'apps/wechat-sandbox/src/http/**', 'apps/wechat-sandbox/src/**/*-endpoints.ts', 'apps/wechat-sandbox/src/{admin/admin-api,faults/apply-faults}.ts'],
+              message: 'wechat-sandbox: endpoints use the state; the state never reaches the HTTP side.',
+            },
+            {
+              target: ['apps/console/src/admin/**', 'apps/console/src/traffic/**'],
+              from: ['apps/console/src/web/**', 'apps/console/src/security/**'],
+              message: 'console: pages and middleware call the admin use cases; those never import a page.',
+            },
+            {
+              target: ['apps/cli/src/context.ts', 'apps/cli/src/session.ts', 'apps/cli/src/format.ts', 'apps/cli/src/secrets.ts', 'apps/cli/src/exit.ts'],
+              from: ['apps/cli/src/{program,main}.ts', 'apps/cli/src/commands/**'],
+              message: 'cli: commands use the session and the formatting, never the other way.',
+            },
+            { target: 'apps/wechat-sandbox/src/**', from: 'apps/!(wechat-sandbox)/**', message: 'apps never import each other; shared code lives in libs/.' },
+            { target: 'apps/console/src/**', from: 'apps/!(console)/**', message: 'apps never import each other; shared code lives in libs/.' },
+            { target: 'apps/cli/src/**', from: 'apps/!(cli)/**', message: 'apps never import each other; shared code lives in libs/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

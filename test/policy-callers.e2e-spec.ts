@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { natsClient, startApp, startNatsServer, tempDir, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
-import { call, describeOn, POLICY_BACKENDS, type PolicyBackend } from './support/policy-backends.js';
+import { waitFor } from './support/harness.js';
+import { call, describeOn, POLICY_BACKENDS, policyUnderTest } from './support/policy-backends.js';
 
 const APP = 'wx1234567890abcdef';
 const OK = { ok: true };
@@ -16,32 +16,15 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe.each(POLICY_BACKENDS)('caller credentials in policy on %s', (name, backendFactory) => {
   describeOn(name)(name, () => {
-    let nats: NatsServerHandle;
-    let nc: NatsConnection;
-    let backend: PolicyBackend;
-    let policy: AppProcess;
-    const cwd = tempDir('wxgate-policy-callers-');
     const changed: string[] = [];
-    const start = async () => {
-      policy = await startApp('policy', { NATS_URL: nats.url, ...backend.env }, { cwd: cwd.path });
-      await policy.waitReady();
-    };
+    const sut = policyUnderTest(backendFactory, 'wxgate-policy-callers-', (conn) => {
+      conn.subscribe('wxgate.events.policy.changed.>', { callback: (_e, msg) => void changed.push(msg.subject) });
+    });
+    let nc: NatsConnection;
 
     beforeAll(async () => {
-      nats = await startNatsServer();
-      nc = await natsClient(nats.url);
-      nc.subscribe('wxgate.events.policy.changed.>', { callback: (_e, msg) => void changed.push(msg.subject) });
-      backend = (await backendFactory())!;
-      await start();
+      nc = sut.nc;
       expect(await call(nc, 'wxgate.admin.env.put', { envId: 'prod', ownerAppid: APP, ownerKind: 'app' })).toEqual(OK);
-    });
-
-    afterAll(async () => {
-      await policy?.stop('SIGKILL').catch(() => undefined);
-      await nc?.close();
-      await nats?.stop();
-      await backend?.drop();
-      cwd.remove();
     });
 
     let secret: string;
@@ -66,7 +49,7 @@ describe.each(POLICY_BACKENDS)('caller credentials in policy on %s', (name, back
           { name: 'ops.cron', secretHash: sha256(other.secret as string) },
         ]),
       });
-      if (name === 'SQLite') expect(readFileSync(path.join(cwd.path, 'data/policy.sqlite')).includes(secret)).toBe(false);
+      if (name === 'SQLite') expect(readFileSync(path.join(sut.cwd.path, 'data/policy.sqlite')).includes(secret)).toBe(false);
     });
 
     it('refuses to re-key an existing name, and answers an unknown environment with ENV_NOT_FOUND', async () => {
@@ -90,8 +73,8 @@ describe.each(POLICY_BACKENDS)('caller credentials in policy on %s', (name, back
 
     it('keeps callers across a restart', async () => {
       const list = await call(nc, 'wxgate.admin.caller.list', { envId: 'prod' });
-      expect((await policy.stop('SIGTERM')).code).toBe(0);
-      await start();
+      expect((await sut.policy.stop('SIGTERM')).code).toBe(0);
+      await sut.start();
       expect(await call(nc, 'wxgate.admin.caller.list', { envId: 'prod' })).toEqual(list);
     });
 

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { natsClient, startApp, startNatsServer, tempDir, waitFor, type AppProcess, type NatsServerHandle } from './support/harness.js';
-import { call, check, checkWithRevision, describeOn, POLICY_BACKENDS, type PolicyBackend } from './support/policy-backends.js';
+import { waitFor } from './support/harness.js';
+import { call, check, checkWithRevision, describeOn, POLICY_BACKENDS, policyUnderTest } from './support/policy-backends.js';
 
 const APP = 'wx1234567890abcdef';
 const SHARED = 'wx2234567890abcdef';
@@ -10,30 +10,9 @@ const OK = { ok: true };
 
 describe.each(POLICY_BACKENDS)('policy admin over NATS on %s (built app, private NATS)', (name, backendFactory) => {
   describeOn(name)(name, () => {
-    let nats: NatsServerHandle;
+    const sut = policyUnderTest(backendFactory, 'wxgate-policy-');
     let nc: NatsConnection;
-    let backend: PolicyBackend;
-    let policy: AppProcess;
-    const cwd = tempDir('wxgate-policy-');
-    const start = async () => {
-      policy = await startApp('policy', { NATS_URL: nats.url, ...backend.env }, { cwd: cwd.path });
-      await policy.waitReady();
-    };
-
-    beforeAll(async () => {
-      nats = await startNatsServer();
-      nc = await natsClient(nats.url);
-      backend = (await backendFactory())!;
-      await start();
-    });
-
-    afterAll(async () => {
-      await policy?.stop('SIGKILL').catch(() => undefined);
-      await nc?.close();
-      await nats?.stop();
-      await backend?.drop();
-      cwd.remove();
-    });
+    beforeAll(() => void (nc = sut.nc));
 
     it.each([
       ['wxgate.admin.env.put', 'not json', /not JSON/],
@@ -138,7 +117,7 @@ describe.each(POLICY_BACKENDS)('policy admin over NATS on %s (built app, private
     });
 
     it('counts checks by decision and reason on /metrics', async () => {
-      const metrics = await (await fetch(`http://127.0.0.1:${policy.adminPort}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${sut.policy.adminPort}/metrics`)).text();
       expect(metrics).toMatch(/^wxgate_policy_checks_total\{decision="allowed",reason=""\} [1-9]/m);
       expect(metrics).toMatch(/^wxgate_policy_checks_total\{decision="denied",reason="AUTHORIZER_NOT_AUTHORIZED"\} [1-9]/m);
       expect(metrics).toMatch(/^wxgate_policy_checks_total\{decision="denied",reason="ENV_NOT_FOUND"\} [1-9]/m);
@@ -147,8 +126,8 @@ describe.each(POLICY_BACKENDS)('policy admin over NATS on %s (built app, private
     it('keeps every admin change across a restart (same database, same working directory)', async () => {
       const detail = await call(nc, 'wxgate.admin.env.get', { envId: 'prod' });
       const list = await call(nc, 'wxgate.admin.env.list', {});
-      expect((await policy.stop('SIGTERM')).code).toBe(0);
-      await start();
+      expect((await sut.policy.stop('SIGTERM')).code).toBe(0);
+      await sut.start();
       expect(await call(nc, 'wxgate.admin.env.get', { envId: 'prod' })).toEqual(detail);
       expect(await call(nc, 'wxgate.admin.env.list', {})).toEqual(list);
       expect(await decisions()).toEqual(before);
@@ -187,13 +166,13 @@ describe.each(POLICY_BACKENDS)('policy admin over NATS on %s (built app, private
 
     (name === 'PostgreSQL' ? it : it.skip)('answers checks from memory alone: they keep working while the database is gone', async () => {
       const served = await decisions();
-      await backend.drop();
+      await sut.backend.drop();
       expect(await decisions()).toEqual(served);
       expect((await call(nc, 'wxgate.admin.env.list', {})).error?.reason).toBe('INTERNAL');
     });
 
     it('stops on SIGTERM with exit code 0', async () => {
-      expect((await policy.stop('SIGTERM')).code).toBe(0);
+      expect((await sut.policy.stop('SIGTERM')).code).toBe(0);
     });
   });
 });

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseWechatXml, urlSignature, WechatMsgCrypt } from '@wxgate/wechat';
-import { ManualClock } from '../apps/wechat-sandbox/src/clock.js';
+import { ManualClock } from '@wxgate/platform';
 import { createSandbox, type Sandbox } from '../apps/wechat-sandbox/src/sandbox.js';
 
 const COMPONENT = {
@@ -295,6 +295,22 @@ describe('wechat-sandbox over real HTTP', () => {
     }
     expect((await token(undefined, '{not json')).json.errcode).toBe(47001);
     expect((await token(undefined, '[1]')).json.errcode).toBe(47001);
+    // An oversized body is read out and answered 47001 like WeChat; the connection serves the next call.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: Buffer) =>
+      new Promise<{ reused: boolean; json: WechatJson }>((resolve, reject) => {
+        const req = httpRequest(`${sb.url}/cgi-bin/component/api_component_token`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ reused: req.reusedSocket, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const oversized = Buffer.from(JSON.stringify({ ...base, padding: 'x'.repeat(1024 * 1024) }));
+    expect(await post(oversized)).toEqual({ reused: false, json: expect.objectContaining({ errcode: 47001 }) });
+    expect(await post(Buffer.from(JSON.stringify(base)))).toEqual({ reused: true, json: expect.objectContaining({ component_access_token: expect.any(String) }) });
+    agent.destroy();
 
     // A superseded ticket works during the grace window only.
     await admin(sb, 'PATCH', 'knobs', { ticketGraceS: 0 });

@@ -44,6 +44,11 @@ export class CliContext {
     this.print(`ok: ${what}`, reply);
   }
 
+  /** Asks for a change and reports it done (`ok: <what>`, or the reply with `--json`). */
+  async send(subject: string, payload: object, what: string): Promise<void> {
+    this.done(what, await this.session().request<unknown>(subject, payload));
+  }
+
   async close(): Promise<void> {
     await this.#session?.close();
   }

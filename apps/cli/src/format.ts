@@ -5,8 +5,17 @@ export { age, formatDuration, formatTime, timeLeft } from '../../../libs/platfor
 
 const plainStyle = { head: [] as string[], border: [] as string[], compact: true };
 
-/** A table with a header row; plain (no colours) so it reads the same in a pipe or a log. */
+/** What every listing prints when it has nothing to list. */
+export const NONE = '(none)';
+
+/** One item a line, or `(none)`. */
+export function lines(items: string[]): string {
+  return items.length ? items.join('\n') : NONE;
+}
+
+/** A table with a header row, or `(none)` without rows; plain (no colours) so it reads the same in a pipe or a log. */
 export function table(head: string[], rows: (string | number)[][]): string {
+  if (rows.length === 0) return NONE;
   const t = new Table({ head, style: plainStyle });
   t.push(...rows.map((r) => r.map(String)));
   return t.toString();

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { registerCallerCommands } from './commands/callers.command.js';
-import { registerCredentialCommands } from './commands/credentials.command.js';
-import { registerEnvironmentCommands } from './commands/environments.command.js';
-import { registerMerchantCommands } from './commands/merchant.command.js';
-import { registerStatusCommand } from './commands/status.command.js';
-import { registerTokenCommands } from './commands/token.command.js';
+import { registerCallerCommands } from './commands/callers.js';
+import { registerCredentialCommands } from './commands/credentials.js';
+import { registerEnvironmentCommands } from './commands/environments.js';
+import { registerMerchantCommands } from './commands/merchant.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerTokenCommands } from './commands/token.js';
 import { CliContext } from './context.js';
 import { CliExit, ExitCode } from './exit.js';
 

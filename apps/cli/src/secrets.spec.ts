@@ -28,4 +28,15 @@ describe('secrets from flags or a piped stdin', () => {
     expect((err as CliExit).message).toMatch(/^missing --token: /);
     expect((err as CliExit).message).not.toContain('only-one');
   });
+
+  it('is a usage error (64) when more than 64 KiB arrive on stdin', async () => {
+    const err = await resolveSecrets([{ flag: '--secret', label: 's' }], piped('x'.repeat(64 * 1024 + 1))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliExit);
+    expect((err as CliExit).code).toBe(64);
+    expect((err as CliExit).message).toBe('stdin: more than 64 KiB of secrets');
+  });
+
+  it('reads exactly 64 KiB of stdin', async () => {
+    await expect(resolveSecrets([{ flag: '--secret', label: 's' }], piped('y'.repeat(64 * 1024)))).resolves.toEqual(['y'.repeat(64 * 1024)]);
+  });
 });

@@ -1,3 +1,5 @@
+// The lib's file, not its index (which loads NestJS): the CLI starts fast.
+import { BodyTooLarge, readCapped } from '../../../libs/platform/src/capped-body.js';
 import { usage } from './exit.js';
 
 export interface SecretSpec {
@@ -37,15 +39,15 @@ export async function resolveSecrets(specs: SecretSpec[], term: Terminal): Promi
   });
 }
 
+const MAX_STDIN = 64 * 1024;
+
 async function readAll(stream: NodeJS.ReadStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(Buffer.from(chunk as Buffer));
-    size += (chunk as Buffer).length;
-    if (size > 64 * 1024) throw usage('stdin: more than 64 KiB of secrets');
+  try {
+    return (await readCapped(stream, MAX_STDIN)).toString('utf8');
+  } catch (e) {
+    if (e instanceof BodyTooLarge) throw usage('stdin: more than 64 KiB of secrets');
+    throw e;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Reads one line from the terminal without echoing it. Ctrl-C aborts with 130, like a shell. */

@@ -3,19 +3,19 @@ import cookieParser from 'cookie-parser';
 import { NatsModule } from '@wxgate/nats';
 import { PlatformModule } from '@wxgate/platform';
 import { AdminClient } from './admin/admin-client.js';
-import { ExplainDecision } from './admin/explain-decision.js';
-import { ReadEnvironment } from './admin/read-environment.js';
-import { ReadOverview } from './admin/read-overview.js';
+import { ExplainDecision } from './admin/explain-decision.usecase.js';
+import { ReadEnvironment } from './admin/read-environment.usecase.js';
+import { ReadOverview } from './admin/read-overview.usecase.js';
 import { APP, type ConsoleConfig } from './config.js';
-import { limitSignIn, loadSession, requireCsrf, requireSession, securityHeaders, splitPorts } from './security/console.middleware.js';
-import { SessionStore } from './security/session.store.js';
-import { TrafficSampler } from './traffic/traffic.sampler.js';
+import { limitSignIn, loadSession, requireCsrf, requireSession, securityHeaders, splitPorts } from './security/console-middleware.js';
+import { SessionStore } from './security/session-store.js';
+import { TrafficSampler } from './traffic/traffic-sampler.js';
 import { Audit } from './web/audit.js';
 import { AuthController } from './web/auth.controller.js';
-import { CheckController } from './web/check.controller.js';
+import { CheckPageController } from './web/check-page.controller.js';
 import { ConsoleServer } from './web/console-server.js';
-import { CredentialsController } from './web/credentials.controller.js';
-import { EnvironmentsController } from './web/environments.controller.js';
+import { CredentialPagesController } from './web/credential-pages.controller.js';
+import { EnvironmentPagesController } from './web/environment-pages.controller.js';
 import { OverviewController } from './web/overview.controller.js';
 import { StaticController } from './web/static.controller.js';
 import { Views } from './web/views.js';
@@ -35,7 +35,7 @@ export class ConsoleModule implements NestModule {
     return {
       module: ConsoleModule,
       imports: [PlatformModule.forRoot(APP, config), NatsModule.forRoot(config, APP)],
-      controllers: [AuthController, OverviewController, EnvironmentsController, CredentialsController, CheckController, StaticController],
+      controllers: [AuthController, OverviewController, EnvironmentPagesController, CredentialPagesController, CheckPageController, StaticController],
       providers: [AdminClient, ReadOverview, ReadEnvironment, ExplainDecision, TrafficSampler, SessionStore, Views, Audit, ConsoleServer],
     };
   }

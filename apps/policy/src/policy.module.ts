@@ -3,7 +3,7 @@ import { NatsModule } from '@wxgate/nats';
 import { DatabaseModule } from '@wxgate/persistence';
 import { PlatformModule } from '@wxgate/platform';
 import { AllowlistModule } from './allowlist/allowlist.module.js';
-import { AuthorizationsModule } from './authorizations/authorizations.module.js';
+import { AuthorizerEventsModule } from './authorizations/authorizer-events.module.js';
 import { CallersModule } from './callers/callers.module.js';
 import { CheckModule } from './check/check.module.js';
 import { APP, type PolicyConfig } from './config.js';
@@ -26,7 +26,7 @@ export class PolicyModule {
         AllowlistModule,
         SharingModule,
         MerchantsModule,
-        AuthorizationsModule,
+        AuthorizerEventsModule,
         CallersModule,
       ],
     };

@@ -1,15 +1,10 @@
-import { ConfigError, loadConfig } from './config/sandbox.config.js';
+import { loadConfig } from '@wxgate/platform';
+import { SANDBOX_FLAGS, sandboxConfigSchema } from './config/sandbox.config.js';
 import { createSandbox } from './sandbox.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env, process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`wechat-sandbox: ${e.message}\n`);
-    process.exit(2);
-  }
+  // A bad variable or flag stops the process with one line naming it (exit 78), like every app.
+  const config = loadConfig('wechat-sandbox', sandboxConfigSchema, process.env, { argv: process.argv.slice(2), flags: SANDBOX_FLAGS });
   const sandbox = await createSandbox(config);
   process.stdout.write(`wechat-sandbox listening on ${sandbox.url}\n`);
 

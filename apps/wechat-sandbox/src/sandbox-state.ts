@@ -1,8 +1,8 @@
+import type { Clock } from '@wxgate/platform';
 import { AccountRegistry, type AppInput, type Component, type ComponentInput } from './accounts/account-registry.js';
 import { CallLog } from './admin/call-log.js';
 import { AuthorizationSimulator } from './authorizations/authorization-simulator.js';
 import { AuthorizationStore } from './authorizations/authorization-store.js';
-import type { Clock } from './clock.js';
 import { FaultStore } from './faults/fault-store.js';
 import { PaySandbox } from './pay/pay-sandbox.js';
 import { applyKnobs, type Knobs, type KnobsPatch } from './knobs.js';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Clock } from '@wxgate/platform';
 import { ADMIN_PREFIX, adminApi } from './admin/admin-api.js';
 import { businessEndpoints, genericEcho } from './business/business-endpoints.js';
-import { systemClock, type Clock } from './clock.js';
 import { applyFaults } from './faults/apply-faults.js';
 import { createContext, runHandler, sendWechatError, type Handler } from './http/request-context.js';
 import { applyKnobs, defaultKnobs, type KnobsPatch } from './knobs.js';
@@ -30,7 +30,7 @@ export interface Sandbox {
 /** Starts a sandbox: an in-memory api.weixin.qq.com on a plain Node HTTP server. */
 export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const knobs = applyKnobs(defaultKnobs(), opts.knobs ?? {});
-  const state = new SandboxState(opts.clock ?? systemClock, knobs, opts.seed);
+  const state = new SandboxState(opts.clock ?? new Clock(), knobs, opts.seed);
   state.applySeed();
 
   const routes = new Map<string, Handler>([...Object.entries(tokenEndpoints(state)), ...Object.entries(businessEndpoints(state))]);

@@ -1,4 +1,4 @@
 export * from './data-source.js';
 export * from './database-url.js';
 export * from './database.module.js';
-export * from './epoch-ms.transformer.js';
+export * from './epoch-ms-transformer.js';

@@ -7,10 +7,10 @@ export class BodyTooLarge extends Error {
   }
 }
 
-/** The sender hung up (or the stream failed) before the body ended. */
+/** The sender hung up (or the stream failed) before the body ended; `cause` is the stream's own error, if it failed with one. */
 export class ClientGone extends Error {
-  constructor() {
-    super('the sender closed the connection while sending the body');
+  constructor(cause?: unknown) {
+    super('the sender closed the connection while sending the body', cause === undefined ? undefined : { cause });
   }
 }
 
@@ -50,7 +50,7 @@ export function readUpTo(stream: Readable, limit: number): Promise<BodyPrefix> {
       result.ended = true;
       done();
     };
-    const onError = () => done(new ClientGone());
+    const onError = (err: Error) => done(new ClientGone(err));
     const onClose = () => {
       if (!result.ended) done(new ClientGone());
     };

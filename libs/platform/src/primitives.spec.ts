@@ -32,8 +32,12 @@ describe('readUpTo / readCapped', () => {
     await expect(a).rejects.toBeInstanceOf(ClientGone);
     const failed = new PassThrough();
     const b = readCapped(failed, 100);
-    failed.destroy(new Error('reset'));
+    const reset = new Error('reset');
+    failed.destroy(reset);
     await expect(b).rejects.toBeInstanceOf(ClientGone);
+    // The stream's own error stays readable, for callers that classify it (timeouts, resets).
+    await expect(b).rejects.toMatchObject({ cause: reset });
+    expect(await a.catch((e: Error) => e.cause)).toBeUndefined();
   });
 });
 

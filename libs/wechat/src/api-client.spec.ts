@@ -227,6 +227,26 @@ describe('WechatApiClient', () => {
     expect(backup.seen).toHaveLength(0);
   });
 
+  it('refuses an answer over 8 MiB without reading the rest (RESPONSE_TOO_LARGE)', async () => {
+    const huge = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`{"access_token":"${'x'.repeat(8 * 1024 * 1024)}`);
+      res.end('","expires_in":7200}');
+    });
+    const err = await caught(client({ baseUrl: huge.url, backupUrl: '' }).stableToken({ appid: 'wxapp', secret: SECRET, forceRefresh: false }));
+    expect(err).toMatchObject({ name: 'WechatUnreachableError', causeCode: 'RESPONSE_TOO_LARGE' });
+  });
+
+  it('times out on an answer whose body stalls, as on one that never starts', async () => {
+    const stalls = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"access_token":"AT"');
+    });
+    const err = await caught(client({ baseUrl: stalls.url, backupUrl: '', timeoutMs: 300 }).stableToken({ appid: 'wxapp', secret: SECRET, forceRefresh: false }));
+    expect(err).toBeInstanceOf(WechatUnreachableError);
+    expect((err as WechatUnreachableError).causeCode).toBe('TIMEOUT');
+  });
+
   it('reuses one keep-alive connection for consecutive calls', async () => {
     const sockets = new Set<unknown>();
     const s = await server((_req, res) => json(res, { access_token: 'AT', expires_in: 7200 }));

@@ -6,6 +6,8 @@
  * `errmsg` is scrubbed of every secret of the call before it is put into a message.
  */
 import { Agent, buildConnector } from 'undici';
+// The platform's file, not its index (which loads NestJS): this lib stays plain.
+import { BodyTooLarge, ClientGone, readCapped } from '../../platform/src/capped-body.js';
 import { describeErrcode } from './errcodes.js';
 
 /** WeChat answered, with a non-zero errcode. */
@@ -320,17 +322,15 @@ export class WechatApiClient {
       }
       throw e;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_RESPONSE_BYTES) {
-        res.body.destroy();
-        throw new Error('TOO_LARGE');
-      }
-      chunks.push(chunk as Buffer);
+    try {
+      return { status: res.statusCode, text: (await readCapped(res.body, MAX_RESPONSE_BYTES)).toString('utf8') };
+    } catch (e) {
+      // Drop what is left; destroying an undici body reports an abort nobody needs to hear.
+      res.body.on('error', () => undefined).destroy();
+      if (e instanceof BodyTooLarge) throw new Error('TOO_LARGE');
+      // A body cut short (the timeout's abort, a reset) is classified by its own error.
+      throw e instanceof ClientGone && e.cause !== undefined ? e.cause : e;
     }
-    return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') };
   }
 
   #causeCode(e: unknown): string {

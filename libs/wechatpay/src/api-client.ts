@@ -4,6 +4,8 @@
  * Errors name the path and a cause code, never a body or a key.
  */
 import { Agent } from 'undici';
+// The platform's file, not its index (which loads NestJS): this lib stays plain.
+import { BodyTooLarge, ClientGone, readCapped } from '../../platform/src/capped-body.js';
 import { verifyAnswerSignature, signatureHeadersFrom, type KeyLookup } from './answer-signature.js';
 import { buildAuthorization, type MerchantSigner } from './authorization.js';
 import { parsePlatformCertificate } from './keys.js';
@@ -129,17 +131,14 @@ export class WechatPayApiClient {
         }
         throw new WechatPayApiError(path, code === 'UND_ERR_HEADERS_TIMEOUT' ? 'TIMEOUT' : code);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_ANSWER_BYTES) {
-          res.body.destroy();
-          throw new WechatPayApiError(path, 'RESPONSE_TOO_LARGE');
-        }
-        chunks.push(chunk as Buffer);
+      try {
+        return { status: res.statusCode, headers: res.headers, body: await readCapped(res.body, MAX_ANSWER_BYTES) };
+      } catch (e) {
+        // Drop what is left; destroying an undici body reports an abort nobody needs to hear.
+        res.body.on('error', () => undefined).destroy();
+        if (e instanceof BodyTooLarge) throw new WechatPayApiError(path, 'RESPONSE_TOO_LARGE');
+        throw e instanceof ClientGone && e.cause !== undefined ? e.cause : e;
       }
-      return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) };
     }
     throw new WechatPayApiError(path, lastCode);
   }

@@ -28,6 +28,8 @@ import {
   GO_SIGNER_SIGNATURE,
   JAVA_AEAD,
 } from './testing/published-vectors.js';
+import { ClientGone } from '../../platform/src/capped-body.js';
+import { WechatPayApiClient } from './api-client.js';
 
 // The independent implementation: Node's crypto driven directly, with keys generated here.
 const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -191,5 +193,47 @@ describe('keys', () => {
     expect(() => parsePrivateKey(ec)).toThrow(/RSA key of at least 2048 bits/);
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     expect(() => parsePrivateKey(small)).toThrow(/2048/);
+  });
+});
+
+describe('WechatPayApiClient answers', () => {
+  const signer = { mchid: '1900009191', serialNo: 'S', privateKey: merchant.privateKey };
+  const serve = async (handler: (res: import('node:http').ServerResponse) => void) => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      req.resume();
+      handler(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    };
+  };
+
+  it('refuses an answer over 1 MiB (RESPONSE_TOO_LARGE) and times out on a stalled one', async () => {
+    const huge = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"data":"${'x'.repeat(1024 * 1024)}"}`);
+    });
+    const stalls = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":');
+    });
+    try {
+      const tooLarge = new WechatPayApiClient({ baseUrl: huge.url, timeoutMs: 2_000 });
+      await expect(tooLarge.downloadCertificates(signer, 'k'.repeat(32))).rejects.toMatchObject({ causeCode: 'RESPONSE_TOO_LARGE' });
+      await tooLarge.close();
+      const stalled = new WechatPayApiClient({ baseUrl: stalls.url, timeoutMs: 300 });
+      // The stream's own error, as before the capped reader: the caller classifies it by its code or name.
+      const err = await stalled.downloadCertificates(signer, 'k'.repeat(32)).catch((e: unknown) => e as Error);
+      expect(err).not.toBeInstanceOf(ClientGone);
+      expect((err as Error).name).toBe('TimeoutError');
+      await stalled.close();
+    } finally {
+      await huge.close();
+      await stalls.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { APP_CONFIG } from '@wxgate/platform';
 import type { ConsoleConfig } from '../config.js';
 import { passwordMatches } from '../security/password.js';
-import { SESSION_COOKIE, SessionStore } from '../security/session.store.js';
+import { SESSION_COOKIE, SessionStore } from '../security/session-store.js';
 import { Audit } from './audit.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import { Views } from './views.js';

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { ConsoleSession } from '../security/session.store.js';
+import type { ConsoleSession } from '../security/session-store.js';
 
 /** Set on requests that came in on CONSOLE_PORT (the admin port serves only health and metrics). */
 export const VIA_CONSOLE = Symbol('viaConsole');

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Req, Res } from '@nestjs/common';
-import { ReadOverview } from '../admin/read-overview.js';
-import { TrafficSampler } from '../traffic/traffic.sampler.js';
+import { ReadOverview } from '../admin/read-overview.usecase.js';
+import { TrafficSampler } from '../traffic/traffic-sampler.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import { Views } from './views.js';
 

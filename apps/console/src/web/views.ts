@@ -3,7 +3,7 @@ import { Eta } from 'eta';
 import { age, formatDuration, formatTime, timeLeft } from '@wxgate/platform';
 import { AdminFailure } from '../admin/admin-client.js';
 import { VIEWS_DIR } from '../paths.js';
-import type { ConsoleSession } from '../security/session.store.js';
+import type { ConsoleSession } from '../security/session-store.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 
 /** Helpers every template may use as `it.fmt.*`. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError } from '@wxgate/contracts';
-import { Clock } from '../model/clock.js';
+import { Clock } from '@wxgate/platform';
+import { ofExistingEnv } from '../model/env-not-found.js';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { AllowlistRepository } from './allowlist.repository.js';
 
@@ -14,8 +14,7 @@ export class AddAllowlistPaths {
   ) {}
 
   async execute(envId: string, paths: string[]): Promise<void> {
-    const added = await this.allowlist.add(envId, paths, this.clock.now());
-    if (!added) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    const added = ofExistingEnv(envId, await this.allowlist.add(envId, paths, this.clock.now()));
     if (added.length > 0) await this.changes.envChanged(envId);
   }
 }

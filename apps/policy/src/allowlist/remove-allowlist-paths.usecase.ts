@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError } from '@wxgate/contracts';
+import { ofExistingEnv } from '../model/env-not-found.js';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { AllowlistRepository } from './allowlist.repository.js';
 
@@ -12,8 +12,7 @@ export class RemoveAllowlistPaths {
   ) {}
 
   async execute(envId: string, paths: string[]): Promise<void> {
-    const removed = await this.allowlist.remove(envId, paths);
-    if (removed === undefined) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    const removed = ofExistingEnv(envId, await this.allowlist.remove(envId, paths));
     if (removed > 0) await this.changes.envChanged(envId);
   }
 }

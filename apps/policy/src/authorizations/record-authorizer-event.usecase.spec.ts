@@ -3,9 +3,9 @@ import type { AuthorizerEvent } from '@wxgate/contracts';
 import { POLICY_ENTITIES, POLICY_MIGRATIONS } from '../database/policy-database.js';
 import { EnvironmentRepository } from '../environments/environment.repository.js';
 import type { PolicyChanges } from '../model/policy-changes.js';
+import { PolicyModelLoader } from '../model/policy-model-loader.js';
+import { PolicyModelSync } from '../model/policy-model-sync.js';
 import { PolicyModel } from '../model/policy-model.js';
-import { PolicyModelLoader } from '../model/policy-model.loader.js';
-import { PolicyModelSync } from '../model/policy-model.sync.js';
 import { AuthorizationRepository } from './authorization.repository.js';
 import { RecordAuthorizerEvent } from './record-authorizer-event.usecase.js';
 

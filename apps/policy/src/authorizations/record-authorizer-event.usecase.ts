@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AuthorizerEvent } from '@wxgate/contracts';
 import { PolicyChanges } from '../model/policy-changes.js';
-import { PolicyModelLoader } from '../model/policy-model.loader.js';
-import { PolicyModelSync } from '../model/policy-model.sync.js';
+import { PolicyModelLoader } from '../model/policy-model-loader.js';
+import { PolicyModelSync } from '../model/policy-model-sync.js';
 import { AuthorizationRepository, type RecordedAuthorization } from './authorization.repository.js';
 
 /**

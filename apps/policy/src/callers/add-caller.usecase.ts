@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { CALLER_SECRET_PREFIX, callerSecretHash, Reason, WxgateError, type CallerAddReply } from '@wxgate/contracts';
-import { Clock } from '../model/clock.js';
+import { Clock } from '@wxgate/platform';
+import { ofExistingEnv } from '../model/env-not-found.js';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { CallerRepository } from './caller.repository.js';
 
@@ -23,8 +24,7 @@ export class AddCaller {
 
   async execute(envId: string, name: string): Promise<CallerAddReply> {
     const secret = `${CALLER_SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString('base64url')}`;
-    const added = await this.callers.add({ envId, name, secretHash: callerSecretHash(secret), addedAt: this.clock.now() });
-    if (added === undefined) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    const added = ofExistingEnv(envId, await this.callers.add({ envId, name, secretHash: callerSecretHash(secret), addedAt: this.clock.now() }));
     if (!added) throw new WxgateError(Reason.BAD_REQUEST, `name ${name} is already a caller of ${envId} (remove it first, or add another name to rotate)`);
     await this.changes.announce([envId]);
     return { name, secret };

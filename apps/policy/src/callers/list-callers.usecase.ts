@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError, type CallerHashesReply, type CallerListReply } from '@wxgate/contracts';
+import { type CallerHashesReply, type CallerListReply } from '@wxgate/contracts';
+import { ofExistingEnv } from '../model/env-not-found.js';
 import { CallerRepository } from './caller.repository.js';
 
 /** The callers of an environment for an admin: names and when they were added, never a hash. */
@@ -8,8 +9,7 @@ export class ListCallers {
   constructor(private readonly callers: CallerRepository) {}
 
   async execute(envId: string): Promise<CallerListReply> {
-    const rows = await this.callers.list(envId);
-    if (!rows) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    const rows = ofExistingEnv(envId, await this.callers.list(envId));
     return { callers: rows.map((row) => ({ name: row.name, addedAt: row.addedAt })) };
   }
 }

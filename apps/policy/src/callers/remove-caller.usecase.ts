@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError } from '@wxgate/contracts';
+import { ofExistingEnv } from '../model/env-not-found.js';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { CallerRepository } from './caller.repository.js';
 
@@ -15,8 +15,7 @@ export class RemoveCaller {
   ) {}
 
   async execute(envId: string, name: string): Promise<void> {
-    const removed = await this.callers.remove(envId, name);
-    if (removed === undefined) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    const removed = ofExistingEnv(envId, await this.callers.remove(envId, name));
     if (removed) await this.changes.announce([envId]);
   }
 }

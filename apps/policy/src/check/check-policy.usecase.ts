@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { PayPolicyDecision, PolicyCheckRequest, PolicyDecision } from '@wxgate/contracts';
 import { Metrics } from '@wxgate/platform';
 import { Counter } from 'prom-client';
+import { PolicyModelSync } from '../model/policy-model-sync.js';
 import { PolicyModel } from '../model/policy-model.js';
-import { PolicyModelSync } from '../model/policy-model.sync.js';
 import { decidePayPolicy, decidePolicy } from './decide-policy.js';
 
 /**

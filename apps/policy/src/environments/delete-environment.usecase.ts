@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError } from '@wxgate/contracts';
+import { envNotFound } from '../model/env-not-found.js';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { EnvironmentRepository } from './environment.repository.js';
 
@@ -12,7 +12,7 @@ export class DeleteEnvironment {
   ) {}
 
   async execute(envId: string): Promise<void> {
-    if (!(await this.environments.delete(envId))) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    if (!(await this.environments.delete(envId))) throw envNotFound(envId);
     await this.changes.envChanged(envId);
   }
 }

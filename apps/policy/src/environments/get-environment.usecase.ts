@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError, type EnvDetail } from '@wxgate/contracts';
-import { PolicyModelLoader } from '../model/policy-model.loader.js';
+import { type EnvDetail } from '@wxgate/contracts';
+import { ofExistingEnv } from '../model/env-not-found.js';
+import { PolicyModelLoader } from '../model/policy-model-loader.js';
 
 /**
  * An environment with its allowlist and shares, read from the database (not the model), so an
@@ -11,8 +12,7 @@ export class GetEnvironment {
   constructor(private readonly loader: PolicyModelLoader) {}
 
   async execute(envId: string): Promise<EnvDetail> {
-    const env = await this.loader.loadEnv(envId);
-    if (!env) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    const env = ofExistingEnv(envId, await this.loader.loadEnv(envId));
     const mchids = [...(env.merchants ?? [])].sort();
     return {
       envId: env.envId,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EnvPutRequest } from '@wxgate/contracts';
-import { Clock } from '../model/clock.js';
+import { Clock } from '@wxgate/platform';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { EnvironmentRepository } from './environment.repository.js';
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError } from '@wxgate/contracts';
-import { Clock } from '../model/clock.js';
+import { Clock } from '@wxgate/platform';
+import { ofExistingEnv } from '../model/env-not-found.js';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { MerchantBindingRepository } from './merchant-binding.repository.js';
 
-/** `merchant.bind` / `.unbind`: which merchants an environment's WeChat Pay calls may be signed by; repeating either is a no-op. */
+/** `merchant.bind`: a merchant an environment's WeChat Pay calls may be signed by; binding it again is a no-op. */
 @Injectable()
 export class BindMerchant {
   constructor(
@@ -13,16 +13,7 @@ export class BindMerchant {
     private readonly clock: Clock,
   ) {}
 
-  async bind(envId: string, mchid: string): Promise<void> {
-    await this.apply(envId, await this.bindings.bind(envId, mchid, this.clock.now()));
-  }
-
-  async unbind(envId: string, mchid: string): Promise<void> {
-    await this.apply(envId, await this.bindings.unbind(envId, mchid));
-  }
-
-  private async apply(envId: string, changed: boolean | undefined): Promise<void> {
-    if (changed === undefined) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
-    if (changed) await this.changes.envChanged(envId);
+  async execute(envId: string, mchid: string): Promise<void> {
+    if (ofExistingEnv(envId, await this.bindings.bind(envId, mchid, this.clock.now()))) await this.changes.envChanged(envId);
   }
 }

@@ -3,23 +3,25 @@ import { EnvRequest, MerchantBindRequest, OK, Subjects, type MerchantBindingsRep
 import { NatsController, ZodPayload } from '@wxgate/nats';
 import { GetEnvironment } from '../environments/get-environment.usecase.js';
 import { BindMerchant } from './bind-merchant.usecase.js';
+import { UnbindMerchant } from './unbind-merchant.usecase.js';
 
 @NatsController()
 export class MerchantsController {
   constructor(
     private readonly bindMerchant: BindMerchant,
+    private readonly unbindMerchant: UnbindMerchant,
     private readonly getEnvironment: GetEnvironment,
   ) {}
 
   @MessagePattern(Subjects.admin.merchantBind)
   async bind(@Payload(new ZodPayload(MerchantBindRequest)) body: MerchantBindRequest): Promise<OkReply> {
-    await this.bindMerchant.bind(body.envId, body.mchid);
+    await this.bindMerchant.execute(body.envId, body.mchid);
     return OK;
   }
 
   @MessagePattern(Subjects.admin.merchantUnbind)
   async unbind(@Payload(new ZodPayload(MerchantBindRequest)) body: MerchantBindRequest): Promise<OkReply> {
-    await this.bindMerchant.unbind(body.envId, body.mchid);
+    await this.unbindMerchant.execute(body.envId, body.mchid);
     return OK;
   }
 

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { Clock } from './clock.js';
+import { Clock } from '@wxgate/platform';
 import { PolicyChanges } from './policy-changes.js';
+import { PolicyModelLoader } from './policy-model-loader.js';
+import { PolicyModelSync } from './policy-model-sync.js';
 import { PolicyModel } from './policy-model.js';
-import { PolicyModelLoader } from './policy-model.loader.js';
-import { PolicyModelSync } from './policy-model.sync.js';
 
 /**
  * The in-memory policy every check reads. It is loaded from the database while the app is created,

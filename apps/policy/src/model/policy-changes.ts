@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Subjects, type PolicyChangedEvent } from '@wxgate/contracts';
 import { EventPublisher } from '@wxgate/nats';
-import { PolicyModelLoader } from './policy-model.loader.js';
-import { PolicyModelSync } from './policy-model.sync.js';
+import { PolicyModelLoader } from './policy-model-loader.js';
+import { PolicyModelSync } from './policy-model-sync.js';
 
 /**
  * What follows a committed change: this replica's model is brought up to date first, then

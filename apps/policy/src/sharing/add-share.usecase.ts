@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError } from '@wxgate/contracts';
-import { Clock } from '../model/clock.js';
+import { Clock } from '@wxgate/platform';
+import { ofExistingEnv } from '../model/env-not-found.js';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { ShareRepository } from './share.repository.js';
 
@@ -14,8 +14,7 @@ export class AddShare {
   ) {}
 
   async execute(envId: string, appid: string): Promise<void> {
-    const added = await this.shares.add(envId, appid, this.clock.now());
-    if (added === undefined) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    const added = ofExistingEnv(envId, await this.shares.add(envId, appid, this.clock.now()));
     if (added) await this.changes.envChanged(envId);
   }
 }

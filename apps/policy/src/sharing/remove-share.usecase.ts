@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Reason, WxgateError } from '@wxgate/contracts';
+import { ofExistingEnv } from '../model/env-not-found.js';
 import { PolicyChanges } from '../model/policy-changes.js';
 import { ShareRepository } from './share.repository.js';
 
@@ -12,8 +12,7 @@ export class RemoveShare {
   ) {}
 
   async execute(envId: string, appid: string): Promise<void> {
-    const removed = await this.shares.remove(envId, appid);
-    if (removed === undefined) throw new WxgateError(Reason.ENV_NOT_FOUND, `no environment ${envId}`);
+    const removed = ofExistingEnv(envId, await this.shares.remove(envId, appid));
     if (removed) await this.changes.envChanged(envId);
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@wxgate/platform';
 import type { Knobs } from '../knobs.js';
 
 export interface CallRecord {

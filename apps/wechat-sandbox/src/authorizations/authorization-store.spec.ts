@@ -1,4 +1,4 @@
-import { ManualClock } from '../clock.js';
+import { ManualClock } from '@wxgate/platform';
 import { defaultKnobs } from '../knobs.js';
 import { AuthorizationStore, DEFAULT_FUNC_SCOPES } from './authorization-store.js';
 

@@ -1,4 +1,4 @@
-import { ManualClock } from '../clock.js';
+import { ManualClock } from '@wxgate/platform';
 import { WechatFailure } from '../http/wechat-errors.js';
 import { defaultKnobs } from '../knobs.js';
 import { SandboxState } from '../sandbox-state.js';

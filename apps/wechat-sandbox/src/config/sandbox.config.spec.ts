@@ -1,6 +1,10 @@
-import { ConfigError, loadConfig, quotaEnvName } from './sandbox.config.js';
+import { ConfigError, parseConfig } from '@wxgate/platform';
+import { SANDBOX_FLAGS, sandboxConfigSchema, quotaEnvName } from './sandbox.config.js';
 
-describe('loadConfig', () => {
+/** What the sandbox's main does, minus the exit: the platform's loader with the sandbox's flags. */
+const loadConfig = (env: NodeJS.ProcessEnv, argv: string[] = []) => parseConfig(sandboxConfigSchema, { env, argv, flags: SANDBOX_FLAGS });
+
+describe('the sandbox configuration', () => {
   it('defaults to port 9100 on 127.0.0.1 with no knob overrides and no seed', () => {
     expect(loadConfig({})).toEqual({ port: 9100, host: '127.0.0.1', knobs: {}, seed: {} });
   });
@@ -41,6 +45,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SANDBOX_SEED: '{"apps":[{"appid":"wx1"}]}' })).toThrow(/^SANDBOX_SEED: apps.0.secret/);
     expect(() => loadConfig({ SANDBOX_SEED: '/no/such/file.json' })).toThrow(ConfigError);
     expect(() => loadConfig({ SANDBOX_QUOTAS: '{"/p": -1}' })).toThrow(/^SANDBOX_QUOTAS/);
+    expect(() => loadConfig({ SANDBOX_TOKEN_TTL_S: '0' })).toThrow(/^SANDBOX_TOKEN_TTL_S must be a number > 0/);
+    expect(() => loadConfig({ SANDBOX_PUSH_RETRIES: '1.5' })).toThrow(/^SANDBOX_PUSH_RETRIES must be a whole number >= 0/);
+    expect(() => loadConfig({ SANDBOX_QUOTA_TOKEN: 'many' })).toThrow(/^SANDBOX_QUOTA_TOKEN /);
+    expect(() => loadConfig({}, ['--nope'])).toThrow(/^--nope: unknown argument/);
+    expect(() => loadConfig({}, ['--seed'])).toThrow(/^--seed needs a value/);
+  });
+
+  it('says what is wrong with a value, and echoes it only when it is not structured', () => {
+    expect(() => loadConfig({ SANDBOX_OVERLAP_S: 'soon' })).toThrow('SANDBOX_OVERLAP_S must be a number >= 0 (got "soon")');
+    expect(() => loadConfig({ SANDBOX_CALL_LOG: 'maybe' })).toThrow('SANDBOX_CALL_LOG must be on or off (got "maybe")');
+    expect(() => loadConfig({ SANDBOX_SEED: '/no/such/file.json' })).toThrow('SANDBOX_SEED cannot read /no/such/file.json');
+    expect(() => loadConfig({ SANDBOX_SEED: '{"apps":[{"appid":"wx1","secret":"s3"}],"nope":1}' })).toThrow('SANDBOX_SEED Unrecognized key: "nope"');
+    expect(() => loadConfig({ SANDBOX_SEED: '{"apps":[{"appid":"wx1","secret":"s3"}],"nope":1}' })).not.toThrow(/s3/);
+    expect(() => loadConfig({ SANDBOX_QUOTAS: '{"/p": "x"}' })).toThrow('SANDBOX_QUOTAS: /p must be a whole number >= 0 or null');
+    expect(() => loadConfig({}, ['--port=70000'])).toThrow('--port must be a port number (got "70000")');
   });
 
   it('names quota variables after the last path segment', () => {

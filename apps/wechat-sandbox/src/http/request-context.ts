@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
+import { BodyTooLarge, readCapped } from '@wxgate/platform';
 import { WechatFailure, fail, wechatError } from './wechat-errors.js';
 
 /** One request as the handlers see it; `errcode` is what the call log records. */
@@ -78,17 +80,19 @@ export function digestBody(req: IncomingMessage): Promise<BodyDigest> {
 
 const MAX_JSON_BODY = 1024 * 1024;
 
-export function readBody(req: IncomingMessage, limit = MAX_JSON_BODY): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    req.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      if (length <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => (length > limit ? reject(new WechatFailure(47001, 'body too large')) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
-  });
+/**
+ * The whole body (the platform's capped reader). Past `limit` WeChat still reads the body out
+ * and answers 47001, so the connection stays usable for the next request.
+ */
+export async function readBody(req: IncomingMessage, limit = MAX_JSON_BODY): Promise<Buffer> {
+  try {
+    return await readCapped(req, limit);
+  } catch (e) {
+    if (!(e instanceof BodyTooLarge)) throw e;
+    req.resume();
+    await finished(req);
+    fail(47001, 'body too large');
+  }
 }
 
 /** A WeChat JSON body: anything but a JSON object answers 47001 like WeChat. */

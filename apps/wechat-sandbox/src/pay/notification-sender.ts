@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { encryptResource } from '@wxgate/wechatpay';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@wxgate/platform';
 import type { Knobs } from '../knobs.js';
 import { beijingTime, type Merchant } from './pay-store.js';
 import type { AnswerSigner } from './answer-signer.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@wxgate/platform';
 import type { Knobs } from '../knobs.js';
 import { AnswerSigner } from './answer-signer.js';
 import { NotificationSender, type Delivery } from './notification-sender.js';

@@ -2,8 +2,8 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { request } from 'undici';
 import { buildWechatXml, urlSignature } from '@wxgate/wechat';
+import type { Clock } from '@wxgate/platform';
 import type { Component } from '../accounts/account-registry.js';
-import type { Clock } from '../clock.js';
 import type { Knobs } from '../knobs.js';
 
 export interface PushResult {

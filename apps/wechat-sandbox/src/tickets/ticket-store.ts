@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@wxgate/platform';
 import type { Knobs } from '../knobs.js';
 
 interface ComponentTickets {

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@wxgate/platform';
 import { FORCE_REFRESH_QUOTA, type Knobs } from '../knobs.js';
 import type { QuotaCounter } from './quota-counter.js';
 import type { TokenRecord, TokenStore } from './token-store.js';

@@ -6,13 +6,12 @@ import {
   type PayPolicyDecision,
   type EnvDetail,
   type EnvListReply,
-  type OkReply,
   type PolicyDecision,
   type ShareListReply,
 } from '@wxgate/contracts';
 import type { CliContext } from '../context.js';
 import { CliExit, ExitCode, usage } from '../exit.js';
-import { record, table } from '../format.js';
+import { lines, record, table } from '../format.js';
 
 type OwnerKind = 'component' | 'app';
 
@@ -24,7 +23,6 @@ async function ownerKind(cli: CliContext, ownerAppid: string): Promise<OwnerKind
   throw usage(`${ownerAppid} is ${kinds.size ? 'both a component and an app' : 'not a known component or app'}: say --kind component or --kind app`);
 }
 
-const lines = (items: string[]) => (items.length ? items.join('\n') : '(none)');
 
 export function registerEnvironmentCommands(program: Command, cli: CliContext): void {
   const env = program.command('env').description('environments: who owns the calls a forwarder relays (ENV_ID)');
@@ -34,12 +32,11 @@ export function registerEnvironmentCommands(program: Command, cli: CliContext): 
     .addOption(new Option('--kind <kind>', 'owner kind (default: looked up among the stored credentials)').choices(['component', 'app']))
     .action(async (envId: string, ownerAppid: string, opts: { kind?: OwnerKind }) => {
       const kind = opts.kind ?? (await ownerKind(cli, ownerAppid));
-      const reply = await cli.session().request<OkReply>(Subjects.admin.envPut, { envId, ownerAppid, ownerKind: kind });
-      cli.done(`environment ${envId} owned by ${kind} ${ownerAppid}`, reply);
+      await cli.send(Subjects.admin.envPut, { envId, ownerAppid, ownerKind: kind }, `environment ${envId} owned by ${kind} ${ownerAppid}`);
     });
   env
     .command('show <envId>')
-    .description('an environment with its allowlist and share list')
+    .description('an environment with its allowlist, share list and bound merchants')
     .action(async (envId: string) => {
       const detail = await cli.session().request<EnvDetail>(Subjects.admin.envGet, { envId });
       cli.print(
@@ -48,6 +45,7 @@ export function registerEnvironmentCommands(program: Command, cli: CliContext): 
           ['owner', `${detail.ownerKind} ${detail.ownerAppid}`],
           ['allowed paths', lines(detail.paths)],
           ['shared with', lines(detail.appids)],
+          ['merchants', lines(detail.mchids ?? [])],
         ]),
         detail,
       );
@@ -58,15 +56,14 @@ export function registerEnvironmentCommands(program: Command, cli: CliContext): 
     .description('every environment')
     .action(async () => {
       const reply = await cli.session().request<EnvListReply>(Subjects.admin.envList, {});
-      const human = reply.envs.length ? table(['env', 'owner kind', 'owner'], reply.envs.map((e) => [e.envId, e.ownerKind, e.ownerAppid])) : '(none)';
+      const human = table(['env', 'owner kind', 'owner'], reply.envs.map((e) => [e.envId, e.ownerKind, e.ownerAppid]));
       cli.print(human, reply);
     });
   env
     .command('rm <envId>')
     .description('delete an environment with its allowlist and shares')
     .action(async (envId: string) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.envDelete, { envId });
-      cli.done(`environment ${envId} removed`, reply);
+      await cli.send(Subjects.admin.envDelete, { envId }, `environment ${envId} removed`);
     });
 
   const allow = program.command('allow').description("an environment's path allowlist (exact, case-sensitive paths)");
@@ -74,15 +71,13 @@ export function registerEnvironmentCommands(program: Command, cli: CliContext): 
     .command('add <envId> <paths...>')
     .description('allow paths (all or none: one invalid path rejects the request)')
     .action(async (envId: string, paths: string[]) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.allowlistAdd, { envId, paths });
-      cli.done(`${paths.length} path(s) allowed in ${envId}`, reply);
+      await cli.send(Subjects.admin.allowlistAdd, { envId, paths }, `${paths.length} path(s) allowed in ${envId}`);
     });
   allow
     .command('rm <envId> <paths...>')
     .description('stop allowing paths (removing what is not there is fine)')
     .action(async (envId: string, paths: string[]) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.allowlistRemove, { envId, paths });
-      cli.done(`${paths.length} path(s) removed from ${envId}`, reply);
+      await cli.send(Subjects.admin.allowlistRemove, { envId, paths }, `${paths.length} path(s) removed from ${envId}`);
     });
   allow
     .command('ls <envId>')
@@ -98,15 +93,13 @@ export function registerEnvironmentCommands(program: Command, cli: CliContext): 
     .command('add <envId> <appid>')
     .description('let an appid be used as from_appid')
     .action(async (envId: string, appid: string) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.shareAdd, { envId, appid });
-      cli.done(`${envId} shared with ${appid}`, reply);
+      await cli.send(Subjects.admin.shareAdd, { envId, appid }, `${envId} shared with ${appid}`);
     });
   share
     .command('rm <envId> <appid>')
     .description('stop sharing with an appid')
     .action(async (envId: string, appid: string) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.shareRemove, { envId, appid });
-      cli.done(`${envId} no longer shared with ${appid}`, reply);
+      await cli.send(Subjects.admin.shareRemove, { envId, appid }, `${envId} no longer shared with ${appid}`);
     });
   share
     .command('ls <envId>')

@@ -1,6 +1,6 @@
+import type { PolicyModelLoader } from './policy-model-loader.js';
+import { PolicyModelSync } from './policy-model-sync.js';
 import { PolicyModel, type EnvView } from './policy-model.js';
-import type { PolicyModelLoader } from './policy-model.loader.js';
-import { PolicyModelSync } from './policy-model.sync.js';
 
 const COMPONENT = 'wxc234567890abcdef';
 

@@ -5,7 +5,7 @@ import { eventsStatus, pingAll } from '../../../../libs/nats/src/admin-status.js
 import type { CliContext } from '../context.js';
 import { CliExit, ExitCode } from '../exit.js';
 import { formatDuration, formatTime, table } from '../format.js';
-import { credentialsTable } from './credentials.command.js';
+import { credentialsTable, tokenCredentials } from './credentials.js';
 
 const SERVICES = ['token-refresher', 'policy', 'forwarder'];
 
@@ -46,7 +46,7 @@ export function registerStatusCommand(program: Command, cli: CliContext): void {
       if (services.length) out.push(table(['app', 'instance', 'version', 'uptime'], services.map((s) => [s.app, s.instance, s.version, formatDuration(s.uptimeS * 1000)])));
       if (missing.length) out.push(`not answering: ${missing.join(', ')}`);
       out.push('', 'CREDENTIALS');
-      out.push(Array.isArray(credentials) ? credentialsTable(credentials, now) : credentials.error);
+      out.push(Array.isArray(credentials) ? credentialsTable(tokenCredentials(credentials), now) : credentials.error);
       out.push('', 'EVENTS');
       if ('error' in events) {
         out.push(`JetStream: ${events.error}`);

@@ -33,7 +33,7 @@ const FORMS = {
 } as const;
 
 @Controller('credentials')
-export class CredentialsController {
+export class CredentialPagesController {
   constructor(
     private readonly admin: AdminClient,
     private readonly views: Views,

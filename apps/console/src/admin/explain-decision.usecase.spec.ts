@@ -1,4 +1,4 @@
-import { explain } from './explain-decision.js';
+import { explain } from './explain-decision.usecase.js';
 
 const env = { envId: 'prod', ownerAppid: 'wxowner000000001', ownerKind: 'app' as const, paths: ['/wxa/commit'], appids: ['wxshared00000001'] };
 

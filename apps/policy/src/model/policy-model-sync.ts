@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModu
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { PolicyChangedEvent, Subjects } from '@wxgate/contracts';
 import { decodePayload, NATS_CONNECTION } from '@wxgate/nats';
+import { PolicyModelLoader } from './policy-model-loader.js';
 import { PolicyModel } from './policy-model.js';
-import { PolicyModelLoader } from './policy-model.loader.js';
 
 const CHANGED_PREFIX = Subjects.events.policyChanged('');
 const RETRY_MS = 1_000;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Subjects, type CredentialListItem, type PingReply, type RelayStatsReply } from '@wxgate/contracts';
 import type { EventsStatus } from '@wxgate/nats';
-import { TrafficSampler } from '../traffic/traffic.sampler.js';
+import { TrafficSampler } from '../traffic/traffic-sampler.js';
 import { AdminClient, AdminFailure } from './admin-client.js';
 
 export const SERVICES = ['token-refresher', 'policy', 'forwarder'] as const;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Subjects, type CredentialKind, type TokenReply } from '@wxgate/contracts';
 import type { CliContext } from '../context.js';
 import { formatTime, record, timeLeft } from '../format.js';
-import { kindArgument } from './credentials.command.js';
+import { kindArgument } from './credentials.js';
 
 const HIDDEN = '(hidden: add --reveal to print it)';
 const COMPONENT_HELP = "authorizers: the component whose authorization's token (needed when the app authorized several)";

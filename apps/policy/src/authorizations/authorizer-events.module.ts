@@ -8,4 +8,4 @@ import { RecordAuthorizerEvent } from './record-authorizer-event.usecase.js';
   imports: [ModelModule],
   providers: [AuthorizationRepository, RecordAuthorizerEvent, AuthorizerEventsConsumer],
 })
-export class AuthorizationsModule {}
+export class AuthorizerEventsModule {}

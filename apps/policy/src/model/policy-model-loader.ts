@@ -4,8 +4,8 @@ import { AllowlistPathEntity } from '../allowlist/allowlist-path.entity.js';
 import { AuthorizationEntity } from '../authorizations/authorization.entity.js';
 import { EnvironmentEntity } from '../environments/environment.entity.js';
 import { MerchantBindingEntity } from '../merchants/merchant-binding.entity.js';
-import { ShareEntity } from '../sharing/share.entity.js';
 import { readRevision } from '../revision/policy-revision.js';
+import { ShareEntity } from '../sharing/share.entity.js';
 import type { EnvView } from './policy-model.js';
 
 export interface PolicySnapshot {

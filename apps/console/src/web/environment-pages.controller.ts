@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { Subjects } from '@wxgate/contracts';
 import { AdminClient } from '../admin/admin-client.js';
-import { ReadEnvironment } from '../admin/read-environment.js';
+import { ReadEnvironment } from '../admin/read-environment.usecase.js';
 import { Audit } from './audit.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import { attempt, Views } from './views.js';
@@ -12,7 +12,7 @@ const field = (form: Form, name: string) => (typeof form?.[name] === 'string' ? 
 const pathsOf = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
 @Controller('environments')
-export class EnvironmentsController {
+export class EnvironmentPagesController {
   constructor(
     private readonly admin: AdminClient,
     private readonly environments: ReadEnvironment,

@@ -1,10 +1,10 @@
 import type { NextFunction } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import type { Views } from '../web/views.js';
 import { VIA_CONSOLE, type ConsoleRequest, type ConsoleResponse } from '../web/console-request.js';
+import type { Views } from '../web/views.js';
 import { tokensEqual } from './password.js';
-import { SESSION_COOKIE, type SessionStore } from './session.store.js';
+import { SESSION_COOKIE, type SessionStore } from './session-store.js';
 
 type Middleware = (req: ConsoleRequest, res: ConsoleResponse, next: NextFunction) => void;
 

@@ -1,20 +1,22 @@
 import { Argument, type Command } from 'commander';
-import { CREDENTIAL_KINDS, Subjects, type AuthorizerSyncReply, type CredentialKind, type CredentialListItem, type OkReply } from '@wxgate/contracts';
+import { CREDENTIAL_KINDS, Subjects, type AuthorizerSyncReply, type CredentialKind, type CredentialListItem } from '@wxgate/contracts';
 import type { CliContext } from '../context.js';
 import { age, formatTime, table, timeLeft } from '../format.js';
 import { resolveSecrets } from '../secrets.js';
 
 export const kindArgument = () => new Argument('<kind>', 'credential kind').choices(CREDENTIAL_KINDS);
 
+/** The credentials that have tokens: `credentials.list` lists merchants too (kind "merchant", no appid), shown by `wxgate merchant list`. */
+export function tokenCredentials(all: { kind: string }[]): CredentialListItem[] {
+  return all.filter((c): c is CredentialListItem => c.kind !== 'merchant');
+}
+
 export async function listCredentials(cli: CliContext, kind?: CredentialKind): Promise<CredentialListItem[]> {
-  const all = await cli.session().request<{ kind: string }[]>(Subjects.admin.credentialsList, {});
-  // Merchants are listed too (kind "merchant", no appid): `wxgate merchant list` shows them.
-  const tokens = all.filter((c): c is CredentialListItem => c.kind !== 'merchant');
+  const tokens = tokenCredentials(await cli.session().request<{ kind: string }[]>(Subjects.admin.credentialsList, {}));
   return kind ? tokens.filter((c) => c.kind === kind) : tokens;
 }
 
 export function credentialsTable(items: CredentialListItem[], now = Date.now()): string {
-  if (items.length === 0) return '(none)';
   const withTickets = items.some((c) => c.kind === 'component');
   const withComponent = items.some((c) => c.componentAppid);
   const head = ['kind', 'appid', ...(withComponent ? ['component'] : []), 'status', 'token expires', 'time left', ...(withTickets ? ['newest ticket'] : [])];
@@ -31,8 +33,7 @@ export function credentialsTable(items: CredentialListItem[], now = Date.now()):
 }
 
 async function remove(cli: CliContext, kind: CredentialKind, appid: string, componentAppid?: string): Promise<void> {
-  const reply = await cli.session().request<OkReply>(Subjects.admin.credentialsDelete, componentAppid ? { kind, appid, componentAppid } : { kind, appid });
-  cli.done(`${kind} ${appid}${componentAppid ? ` of ${componentAppid}` : ''} removed`, reply);
+  await cli.send(Subjects.admin.credentialsDelete, componentAppid ? { kind, appid, componentAppid } : { kind, appid }, `${kind} ${appid}${componentAppid ? ` of ${componentAppid}` : ''} removed`);
 }
 
 export function registerCredentialCommands(program: Command, cli: CliContext): void {
@@ -62,8 +63,7 @@ order --secret, --token, --aes-key (only those not given as flags):
         ],
         cli.term,
       );
-      const reply = await cli.session().request<OkReply>(Subjects.admin.componentPut, { componentAppid, componentAppsecret, token, encodingAesKey });
-      cli.done(`component ${componentAppid} saved`, reply);
+      await cli.send(Subjects.admin.componentPut, { componentAppid, componentAppsecret, token, encodingAesKey }, `component ${componentAppid} saved`);
     });
   component
     .command('list')
@@ -85,8 +85,7 @@ order --secret, --token, --aes-key (only those not given as flags):
     .option('--secret <secret>', 'app secret (prompted or read from stdin when omitted)')
     .action(async (appid: string, opts: { secret?: string }) => {
       const [secret] = await resolveSecrets([{ flag: '--secret', label: 'app secret', value: opts.secret }], cli.term);
-      const reply = await cli.session().request<OkReply>(Subjects.admin.appPut, { appid, secret });
-      cli.done(`app ${appid} saved`, reply);
+      await cli.send(Subjects.admin.appPut, { appid, secret }, `app ${appid} saved`);
     });
   app
     .command('list')
@@ -108,8 +107,7 @@ order --secret, --token, --aes-key (only those not given as flags):
     .option('--refresh-token <token>', 'authorizer_refresh_token (prompted or read from stdin when omitted)')
     .action(async (componentAppid: string, authorizerAppid: string, opts: { refreshToken?: string }) => {
       const [refreshToken] = await resolveSecrets([{ flag: '--refresh-token', label: 'authorizer refresh token', value: opts.refreshToken }], cli.term);
-      const reply = await cli.session().request<OkReply>(Subjects.admin.authorizerPut, { componentAppid, authorizerAppid, refreshToken });
-      cli.done(`authorizer ${authorizerAppid} of ${componentAppid} imported`, reply);
+      await cli.send(Subjects.admin.authorizerPut, { componentAppid, authorizerAppid, refreshToken }, `authorizer ${authorizerAppid} of ${componentAppid} imported`);
     });
   authorizer
     .command('sync <componentAppid>')

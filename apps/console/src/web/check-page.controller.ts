@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ExplainDecision } from '../admin/explain-decision.js';
+import { ExplainDecision } from '../admin/explain-decision.usecase.js';
 import type { ConsoleRequest, ConsoleResponse } from './console-request.js';
 import { attempt, Views } from './views.js';
 
@@ -7,7 +7,7 @@ const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 /** "Check a call": a read, so a GET form (bookmarkable, no CSRF token needed). */
 @Controller('check')
-export class CheckController {
+export class CheckPageController {
   constructor(
     private readonly explainer: ExplainDecision,
     private readonly views: Views,

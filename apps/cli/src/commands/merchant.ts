@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Subjects, type MerchantBindingsReply, type MerchantListItem, type OkReply } from '@wxgate/contracts';
+import { Subjects, type MerchantBindingsReply, type MerchantListItem } from '@wxgate/contracts';
 import type { CliContext } from '../context.js';
 import { usage } from '../exit.js';
-import { table } from '../format.js';
+import { lines, table } from '../format.js';
 import { resolveSecrets } from '../secrets.js';
 
 function readPem(file: string, flag: string): string {
@@ -29,14 +29,13 @@ export function registerMerchantCommands(program: Command, cli: CliContext): voi
       if ((opts.publicKeyId === undefined) !== (opts.publicKeyFile === undefined)) throw usage('--public-key-id and --public-key-file go together');
       const privateKey = readPem(opts.keyFile, '--key-file');
       const [apiV3Key] = await resolveSecrets([{ flag: '--api-v3-key', label: 'APIv3 key (32 characters)', value: opts.apiV3Key }], cli.term);
-      const reply = await cli.session().request<OkReply>(Subjects.admin.merchantPut, {
+      await cli.send(Subjects.admin.merchantPut, {
         mchid,
         serialNo: opts.serialNo,
         privateKey,
         apiV3Key,
         ...(opts.publicKeyId ? { publicKeyId: opts.publicKeyId, publicKey: readPem(opts.publicKeyFile!, '--public-key-file') } : {}),
-      });
-      cli.done(`merchant ${mchid} saved`, reply);
+      }, `merchant ${mchid} saved`);
     });
   merchant
     .command('list')
@@ -45,34 +44,31 @@ export function registerMerchantCommands(program: Command, cli: CliContext): voi
     .action(async () => {
       const all = await cli.session().request<{ kind: string }[]>(Subjects.admin.credentialsList, {});
       const items = all.filter((c): c is MerchantListItem => c.kind === 'merchant');
-      cli.print(items.length ? table(['mchid', 'mode', 'status'], items.map((m) => [m.mchid, m.mode, m.status])) : '(none)', items);
+      cli.print(table(['mchid', 'mode', 'status'], items.map((m) => [m.mchid, m.mode, m.status])), items);
     });
   merchant
     .command('rm <mchid>')
     .description('delete a merchant and its keys')
     .action(async (mchid: string) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.merchantDelete, { mchid });
-      cli.done(`merchant ${mchid} removed`, reply);
+      await cli.send(Subjects.admin.merchantDelete, { mchid }, `merchant ${mchid} removed`);
     });
   merchant
     .command('bind <envId> <mchid>')
     .description('let an environment sign WeChat Pay calls as this merchant')
     .action(async (envId: string, mchid: string) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.merchantBind, { envId, mchid });
-      cli.done(`merchant ${mchid} bound to ${envId}`, reply);
+      await cli.send(Subjects.admin.merchantBind, { envId, mchid }, `merchant ${mchid} bound to ${envId}`);
     });
   merchant
     .command('unbind <envId> <mchid>')
     .description('stop an environment from using this merchant')
     .action(async (envId: string, mchid: string) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.merchantUnbind, { envId, mchid });
-      cli.done(`merchant ${mchid} unbound from ${envId}`, reply);
+      await cli.send(Subjects.admin.merchantUnbind, { envId, mchid }, `merchant ${mchid} unbound from ${envId}`);
     });
   merchant
     .command('bindings <envId>')
     .description("an environment's merchants, one per line")
     .action(async (envId: string) => {
       const reply = await cli.session().request<MerchantBindingsReply>(Subjects.admin.merchantBindings, { envId });
-      cli.print(reply.mchids.length ? reply.mchids.join('\n') : '(none)', reply);
+      cli.print(lines(reply.mchids), reply);
     });
 }

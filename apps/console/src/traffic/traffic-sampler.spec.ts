@@ -1,7 +1,7 @@
 import type { RelayStatsReply } from '@wxgate/contracts';
 import type { AdminClient } from '../admin/admin-client.js';
 import type { ConsoleConfig } from '../config.js';
-import { TrafficSampler } from './traffic.sampler.js';
+import { TrafficSampler } from './traffic-sampler.js';
 
 const reply = (instance: string, byReason: Record<string, number>, uptimeS = 600): RelayStatsReply => ({
   app: 'forwarder',

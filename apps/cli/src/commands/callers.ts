@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Subjects, type CallerAddReply, type CallerListReply, type OkReply } from '@wxgate/contracts';
+import { Subjects, type CallerAddReply, type CallerListReply } from '@wxgate/contracts';
 import type { CliContext } from '../context.js';
 import { table } from '../format.js';
 
@@ -27,8 +27,7 @@ export function registerCallerCommands(program: Command, cli: CliContext): void 
     .command('rm <envId> <name>')
     .description('revoke a caller: every forwarder refuses it within a second')
     .action(async (envId: string, name: string) => {
-      const reply = await cli.session().request<OkReply>(Subjects.admin.callerRemove, { envId, name });
-      cli.done(`caller ${name} removed from ${envId}`, reply);
+      await cli.send(Subjects.admin.callerRemove, { envId, name }, `caller ${name} removed from ${envId}`);
     });
   caller
     .command('ls <envId>')
