@@ -1,5 +1,5 @@
 import { relayPathProblem, Reason } from '@wxgate/contracts';
-import { isRelayHost } from '../ingress/wechat-hosts.js';
+import { isRelayHost } from '../wechat-hosts.js';
 
 /** A request target split into its raw path and raw query, nothing decoded or normalised. */
 export interface RelayTarget {

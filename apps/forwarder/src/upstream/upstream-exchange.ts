@@ -1,25 +1,41 @@
-import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { HOP_BY_HOP, connectionNamed } from '../relay/relay-headers.js';
-import { INSPECT_LIMIT, readErrcode } from '../relay/response-errcode.js';
+import { connectionNamed, HOP_BY_HOP } from './hop-by-hop.js';
+import { INSPECT_LIMIT, readErrcode } from './response-errcode.js';
 
-/** Where a response goes: straight to the caller when it is streamed. */
-export interface ExchangeSink {
-  res: ServerResponse;
-  seqid: string;
+/**
+ * Where a streamed answer goes (the relay's caller, see relay/respond.ts): the exchange drives it
+ * and never sees the caller's response itself.
+ */
+export interface AnswerSink {
+  /** The caller is gone: nothing more is written. */
+  readonly gone: boolean;
+  /** The caller's buffer is full: wait for `whenDrained`. */
+  readonly congested: boolean;
+  /** Sends status and headers; throws (nothing sent) when Node refuses one of the headers. */
+  start(statusCode: number, headers: string[]): void;
+  /** False: wait for `whenDrained` before writing more. */
+  write(chunk: Buffer): boolean;
+  whenDrained(resume: () => void): void;
+  end(): void;
+  /** The answer grew past the size limit and is about to be cut. */
+  tooLarge(): void;
+  /** Closes the caller's connection mid-answer (the body is truncated). */
+  cut(): void;
+}
+
+/** What an exchange may read: MAX_BODY_BYTES, and whether every answer is read whole. */
+export interface ExchangeLimits {
   /** MAX_BODY_BYTES for the response. */
   maxBody: number;
-  /** Called when a streamed answer is cut for growing past `maxBody`. */
-  onCut?: () => void;
   /** Read every answer whole, up to `maxBody` (WeChat Pay: its signature is checked before relaying). */
-  bufferAll?: boolean;
+  bufferAll: boolean;
 }
 
 /** A small JSON answer read whole (so step 10 can see its errcode), not yet sent to the caller. */
 export interface BufferedAnswer {
   kind: 'buffered';
   statusCode: number;
-  /** Flat `[name, value, …]`, hop-by-hop removed, `x-openapi-seqid` and `content-length` set. */
+  /** Flat `[name, value, …]`, hop-by-hop and WeChat's `x-openapi-seqid` removed, `content-length` set. */
   headers: string[];
   body: Buffer;
   errcode: number | undefined;
@@ -80,7 +96,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private failure?: Error;
 
   constructor(
-    private readonly sink: ExchangeSink,
+    private readonly sink: AnswerSink,
+    private readonly limits: ExchangeLimits,
     timeoutMs: number,
     private readonly onAnswered: (exchange: UpstreamExchange) => void,
   ) {
@@ -129,12 +146,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       for (let i = 0; i < headers.length; i += 2) if (!named.has(headers[i]!)) kept.push(headers[i]!, headers[i + 1]!);
       headers = this.headers = kept;
     }
-    headers.push('x-openapi-seqid', this.sink.seqid);
-    if (this.declaredLength !== undefined && this.declaredLength > this.sink.maxBody) {
-      this.abort(new ResponseTooLargeError(this.declaredLength, this.sink.maxBody));
+    if (this.declaredLength !== undefined && this.declaredLength > this.limits.maxBody) {
+      this.abort(new ResponseTooLargeError(this.declaredLength, this.limits.maxBody));
       return false;
     }
-    if (this.sink.bufferAll || (json && (this.declaredLength === undefined || this.declaredLength <= INSPECT_LIMIT))) {
+    if (this.limits.bufferAll || (json && (this.declaredLength === undefined || this.declaredLength <= INSPECT_LIMIT))) {
       this.mode = 'buffering';
       return true;
     }
@@ -147,22 +163,22 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.chunks.push(chunk);
       this.size += chunk.length;
       if (this.size <= INSPECT_LIMIT) return true;
-      if (this.sink.bufferAll) {
-        if (this.size <= this.sink.maxBody) return true;
-        this.abort(new ResponseTooLargeError(this.size, this.sink.maxBody));
+      if (this.limits.bufferAll) {
+        if (this.size <= this.limits.maxBody) return true;
+        this.abort(new ResponseTooLargeError(this.size, this.limits.maxBody));
         return false;
       }
-      return this.startStreaming() && (!this.sink.res.writableNeedDrain || this.waitForDrain());
+      return this.startStreaming() && (!this.sink.congested || this.waitForDrain());
     }
-    if (this.mode !== 'streaming' || this.sink.res.destroyed) return false;
+    if (this.mode !== 'streaming' || this.sink.gone) return false;
     this.size += chunk.length;
-    if (this.declaredLength === undefined && this.size > this.sink.maxBody) {
+    if (this.declaredLength === undefined && this.size > this.limits.maxBody) {
       // Step 9: a chunked answer past the limit is cut; the caller sees a truncated body.
-      this.sink.onCut?.();
-      this.abort(new ResponseTooLargeError(this.size, this.sink.maxBody));
+      this.sink.tooLarge();
+      this.abort(new ResponseTooLargeError(this.size, this.limits.maxBody));
       return false;
     }
-    return this.sink.res.write(chunk) || this.waitForDrain();
+    return this.sink.write(chunk) || this.waitForDrain();
   }
 
   onComplete(): void {
@@ -175,8 +191,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.mode = 'done';
-    this.sink.res.off('drain', this.resumeOnDrain);
-    this.sink.res.end();
+    this.sink.end();
   }
 
   onError(err: Error): void {
@@ -184,8 +199,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     const streaming = this.mode === 'streaming';
     this.mode = 'done';
     if (streaming) {
-      this.sink.res.off('drain', this.resumeOnDrain);
-      this.sink.res.destroy();
+      this.sink.cut();
       return;
     }
     this.reject(this.failure ?? err);
@@ -193,10 +207,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   /** Sends the head (and what was buffered) to the caller; false when Node refused the head. */
   private startStreaming(): boolean {
-    const res = this.sink.res;
-    if (!res.destroyed) {
+    const sink = this.sink;
+    if (!sink.gone) {
       try {
-        res.writeHead(this.statusCode, this.headers);
+        sink.start(this.statusCode, this.headers);
       } catch (err) {
         // A header Node refuses to send (e.g. control bytes in a value): nothing went out yet.
         this.mode = 'done';
@@ -204,7 +218,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
         this.abortRequest?.(err as Error);
         return false;
       }
-      for (const chunk of this.chunks) res.write(chunk);
+      for (const chunk of this.chunks) sink.write(chunk);
     }
     this.mode = 'streaming';
     this.chunks = [];
@@ -213,7 +227,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   private waitForDrain(): false {
-    this.sink.res.once('drain', this.resumeOnDrain);
+    this.sink.whenDrained(this.resumeOnDrain);
     return false;
   }
 }

@@ -2,7 +2,7 @@ import { Reason, Subjects, WxgateError, type CredentialRef, type TokenReply } fr
 import { NatsUnavailableError } from '@wxgate/nats';
 import { Metrics } from '@wxgate/platform';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { TokenCache, tokenKey, type TokenSource } from './token-cache.js';
+import { RelayTokens, tokenKey, type TokenSource } from './relay-tokens.js';
 
 function setup() {
   let now = 1_000_000;
@@ -33,13 +33,13 @@ function setup() {
     },
   };
   const listeners: { subject: string; handle: (subject: string, body: unknown) => void }[] = [];
-  const cache = new TokenCache(source, new RelayMetrics(new Metrics()), () => now);
+  const cache = new RelayTokens(source, new RelayMetrics(new Metrics()), () => now);
   return { cache, calls, announce: (subject: string, body: unknown) => listeners.forEach((l) => l.handle(subject, body)), advance: (ms: number) => (now += ms), failWith: (e?: Error) => (fail = e) };
 }
 
 const APP = { kind: 'app', appid: 'wxapp0001' } as const;
 
-describe('TokenCache', () => {
+describe('RelayTokens', () => {
   const key = tokenKey(APP);
 
   it('fills once for concurrent misses and then serves from memory', async () => {

@@ -13,8 +13,8 @@ import {
   type TokenReply,
 } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
-import { CLOCK, type Clock } from '../control-plane/clock.js';
-import { ControlPlane } from '../control-plane/control-plane.js';
+import { CLOCK, type Clock } from './clock.js';
+import { ControlPlaneClient } from './control-plane.client.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
 
 export interface CachedToken {
@@ -28,12 +28,12 @@ export interface CachedToken {
   expiresAt: number;
 }
 
-/** What the cache needs from the token-refresher (ControlPlane in production, fakes in tests). */
+/** What the cache needs from the token-refresher (ControlPlaneClient in production, fakes in tests). */
 export interface TokenSource {
   getToken(ref: CredentialRef): Promise<TokenReply>;
   invalidateToken(ref: CredentialRef, token: string): Promise<TokenReply>;
   rejectToken?(token: string): Promise<TokenReply>;
-  subscribe?: ControlPlane['subscribe'];
+  subscribe?: ControlPlaneClient['subscribe'];
 }
 
 /** The cache key of a credential: an authorizer's is its pair. */
@@ -49,8 +49,8 @@ const FOREIGN_TOKEN_MS = 60_000;
  * Concurrent misses share one NATS request (single flight), and so do concurrent invalidations.
  */
 @Injectable()
-export class TokenCache implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('TokenCache');
+export class RelayTokens implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('RelayTokens');
   private readonly entries = new Map<string, CachedToken>();
   /** The same entries by token: a caller-supplied token is recognised as one wxgate issued. */
   private readonly byToken = new Map<string, CachedToken>();
@@ -62,7 +62,7 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
   private subscription?: Subscription;
 
   constructor(
-    @Inject(ControlPlane) private readonly source: TokenSource,
+    @Inject(ControlPlaneClient) private readonly source: TokenSource,
     private readonly metrics: RelayMetrics,
     @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
   ) {}

@@ -3,17 +3,17 @@ import type { Subscription } from '@nats-io/transport-node';
 import { Subjects, type CallerHashesReply } from '@wxgate/contracts';
 import { APP_CONFIG } from '@wxgate/platform';
 import type { ForwarderConfig } from '../config.js';
-import { CLOCK, type Clock } from '../control-plane/clock.js';
-import { ControlPlane } from '../control-plane/control-plane.js';
-import { policyUnavailable } from '../decisions/policy-decisions.js';
+import { CLOCK, type Clock } from './clock.js';
+import { ControlPlaneClient } from './control-plane.client.js';
+import { policyUnavailable } from './policy-decisions.js';
 
 /** name → SHA-256 of the secret. Empty: the environment lists no callers, anyone allowed in may call. */
 export type Callers = ReadonlyMap<string, Buffer>;
 
 export interface CallerSource {
   callerHashes(envId: string): Promise<CallerHashesReply>;
-  subscribe?: ControlPlane['subscribe'];
-  onReconnect?: ControlPlane['onReconnect'];
+  subscribe?: ControlPlaneClient['subscribe'];
+  onReconnect?: ControlPlaneClient['onReconnect'];
 }
 
 /** A known list is re-asked in the background this often, in case a broadcast was lost. */
@@ -43,7 +43,7 @@ export class CallerList implements OnModuleInit, OnApplicationBootstrap, OnModul
   private loggedSize?: number;
 
   constructor(
-    @Inject(ControlPlane) private readonly source: CallerSource,
+    @Inject(ControlPlaneClient) private readonly source: CallerSource,
     @Inject(APP_CONFIG) config: Pick<ForwarderConfig, 'ENV_ID'>,
     @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
   ) {

@@ -5,10 +5,10 @@ import { APP_CONFIG } from '@wxgate/platform';
 import { allowlistPathProblem, APPID_PATTERN, PolicyChangedEvent, Reason, Subjects, WxgateError, type PayPolicyDecision, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
 import type { ForwarderConfig } from '../config.js';
-import { CLOCK, type Clock } from '../control-plane/clock.js';
-import { ControlPlane } from '../control-plane/control-plane.js';
+import { CLOCK, type Clock } from './clock.js';
+import { ControlPlaneClient } from './control-plane.client.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { tokenKey } from '../tokens/token-cache.js';
+import { tokenKey } from './relay-tokens.js';
 import { PolicyRevisionWatermark } from './policy-revision.js';
 
 export interface CachedDecision {
@@ -20,8 +20,8 @@ export interface CachedDecision {
 
 export interface PolicySource {
   checkPolicy(request: PolicyCheckRequest): Promise<PolicyDecision>;
-  subscribe?: ControlPlane['subscribe'];
-  onReconnect?: ControlPlane['onReconnect'];
+  subscribe?: ControlPlaneClient['subscribe'];
+  onReconnect?: ControlPlaneClient['onReconnect'];
 }
 
 /** After this long a decision is re-asked in the background (the stale one keeps serving). */
@@ -55,7 +55,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
   private subscription?: Subscription;
 
   constructor(
-    @Inject(ControlPlane) private readonly source: PolicySource,
+    @Inject(ControlPlaneClient) private readonly source: PolicySource,
     private readonly metrics: RelayMetrics,
     @Inject(APP_CONFIG) config: Pick<ForwarderConfig, 'ENV_ID'>,
     @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
