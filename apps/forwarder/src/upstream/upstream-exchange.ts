@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { connectionNamed, HOP_BY_HOP } from './hop-by-hop.js';
 import { INSPECT_LIMIT, readErrcode } from './response-errcode.js';
@@ -69,17 +70,18 @@ export class UpstreamTimeoutError extends Error {
 const CONTENT_LENGTH = 'content-length';
 
 /**
- * One request to WeChat as an undici dispatch handler: no response stream and no promise per
- * chunk. Small JSON answers are collected whole (step 10 needs their errcode); anything else is
- * written to the caller as it arrives, with backpressure, and cut past MAX_BODY_BYTES when it
- * declared no length (step 9). Resolves once the answer is buffered or its headers were sent;
- * rejects for failures before that (connection, timeout, a declared length over the limit).
+ * One request to WeChat as an undici dispatch handler (undici's controller API: pause, resume and
+ * abort go through the controller): no response stream and no promise per chunk. Small JSON
+ * answers are collected whole (step 10 needs their errcode); anything else is written into the
+ * sink as it arrives, with backpressure, and cut past MAX_BODY_BYTES when it declared no length
+ * (step 9). Resolves once the answer is buffered or its headers were sent; rejects for failures
+ * before that (connection, timeout, a declared length over the limit).
  */
 export class UpstreamExchange implements Dispatcher.DispatchHandler {
   readonly answer: Promise<UpstreamAnswer>;
   private resolve!: (answer: UpstreamAnswer) => void;
   private reject!: (err: Error) => void;
-  private abortRequest?: (err?: Error) => void;
+  private controller?: Dispatcher.DispatchController;
   private pendingAbort?: Error;
   private readonly timer: NodeJS.Timeout;
   /** `performance.now()` when the request was handed to undici. */
@@ -90,8 +92,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private declaredLength: number | undefined;
   private chunks: Buffer[] = [];
   private size = 0;
-  private resumeUpstream?: () => void;
-  private readonly resumeOnDrain = () => this.resumeUpstream?.();
+  private readonly resumeOnDrain = () => this.controller?.resume();
   /** Set when the request was aborted here (timeout, too large), to report why. */
   private failure?: Error;
 
@@ -112,76 +113,72 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   abort(err: Error): void {
     if (this.mode === 'done') return;
     this.failure ??= err;
-    if (this.abortRequest) this.abortRequest(err);
+    if (this.controller) this.controller.abort(err);
     else this.pendingAbort = err;
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.abortRequest = abort;
-    if (this.pendingAbort) abort(this.pendingAbort);
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pendingAbort) controller.abort(this.pendingAbort);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true;
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return;
     clearTimeout(this.timer);
     this.onAnswered(this);
     this.statusCode = statusCode;
-    this.resumeUpstream = resume;
-    // One pass straight into the answer's header list; the rare `Connection`-named headers are
-    // filtered out afterwards (the `Connection` field may come after the fields it names).
-    let named: ReadonlySet<string> | undefined;
+    // One pass straight into the answer's header list (names come lower-cased, repeated fields as arrays).
+    const named = headers.connection === undefined ? undefined : connectionNamed(headers.connection);
+    const out = this.headers;
     let json = false;
-    let headers = this.headers;
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const lower = rawHeaders[i]!.toString('latin1').toLowerCase();
-      const value = rawHeaders[i + 1]!.toString('latin1');
-      if (lower === 'connection') named = connectionNamed(value);
-      else if (lower === CONTENT_LENGTH) this.declaredLength = Number(value);
-      else if (lower === 'content-type') json = value.includes('json') || value.startsWith('text/plain');
-      if (HOP_BY_HOP.has(lower) || lower === 'x-openapi-seqid') continue;
-      headers.push(lower, value);
-    }
-    if (named !== undefined) {
-      const kept: string[] = [];
-      for (let i = 0; i < headers.length; i += 2) if (!named.has(headers[i]!)) kept.push(headers[i]!, headers[i + 1]!);
-      headers = this.headers = kept;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (name === CONTENT_LENGTH) this.declaredLength = Number(typeof value === 'string' ? value : value[value.length - 1]);
+      else if (name === 'content-type' && typeof value === 'string') json = value.includes('json') || value.startsWith('text/plain');
+      if (HOP_BY_HOP.has(name) || name === 'x-openapi-seqid' || named?.has(name)) continue;
+      if (typeof value === 'string') out.push(name, value);
+      else for (const one of value) out.push(name, one);
     }
     if (this.declaredLength !== undefined && this.declaredLength > this.limits.maxBody) {
       this.abort(new ResponseTooLargeError(this.declaredLength, this.limits.maxBody));
-      return false;
+      return;
     }
     if (this.limits.bufferAll || (json && (this.declaredLength === undefined || this.declaredLength <= INSPECT_LIMIT))) {
       this.mode = 'buffering';
-      return true;
+      return;
     }
-    this.startStreaming();
-    return true;
+    this.startStreaming(controller);
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.mode === 'buffering') {
       this.chunks.push(chunk);
       this.size += chunk.length;
-      if (this.size <= INSPECT_LIMIT) return true;
+      if (this.size <= INSPECT_LIMIT) return;
       if (this.limits.bufferAll) {
-        if (this.size <= this.limits.maxBody) return true;
-        this.abort(new ResponseTooLargeError(this.size, this.limits.maxBody));
-        return false;
+        if (this.size > this.limits.maxBody) this.abort(new ResponseTooLargeError(this.size, this.limits.maxBody));
+        return;
       }
-      return this.startStreaming() && (!this.sink.congested || this.waitForDrain());
+      if (this.startStreaming(controller) && this.sink.congested) this.waitForDrain(controller);
+      return;
     }
-    if (this.mode !== 'streaming' || this.sink.gone) return false;
+    if (this.mode !== 'streaming') return;
+    if (this.sink.gone) {
+      controller.pause();
+      return;
+    }
     this.size += chunk.length;
     if (this.declaredLength === undefined && this.size > this.limits.maxBody) {
       // Step 9: a chunked answer past the limit is cut; the caller sees a truncated body.
       this.sink.tooLarge();
       this.abort(new ResponseTooLargeError(this.size, this.limits.maxBody));
-      return false;
+      return;
     }
-    return this.sink.write(chunk) || this.waitForDrain();
+    if (!this.sink.write(chunk)) this.waitForDrain(controller);
   }
 
-  onComplete(): void {
+  onResponseEnd(_controller: Dispatcher.DispatchController, _trailers: IncomingHttpHeaders): void {
     clearTimeout(this.timer);
     if (this.mode === 'buffering') {
       this.mode = 'done';
@@ -194,7 +191,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.sink.end();
   }
 
-  onError(err: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     clearTimeout(this.timer);
     const streaming = this.mode === 'streaming';
     this.mode = 'done';
@@ -205,8 +202,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.reject(this.failure ?? err);
   }
 
-  /** Sends the head (and what was buffered) to the caller; false when Node refused the head. */
-  private startStreaming(): boolean {
+  /** Sends the head (and what was buffered) into the sink; false when Node refused the head. */
+  private startStreaming(controller: Dispatcher.DispatchController): boolean {
     const sink = this.sink;
     if (!sink.gone) {
       try {
@@ -215,7 +212,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
         // A header Node refuses to send (e.g. control bytes in a value): nothing went out yet.
         this.mode = 'done';
         this.reject(err as Error);
-        this.abortRequest?.(err as Error);
+        controller.abort(err as Error);
         return false;
       }
       for (const chunk of this.chunks) sink.write(chunk);
@@ -226,8 +223,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return true;
   }
 
-  private waitForDrain(): false {
+  private waitForDrain(controller: Dispatcher.DispatchController): void {
+    controller.pause();
     this.sink.whenDrained(this.resumeOnDrain);
-    return false;
   }
 }
