@@ -32,7 +32,7 @@ export default tseslint.config(
             {
               target: './apps/forwarder/src/relay',
               from: './apps/forwarder/src/control-plane',
-              except: ['./control-plane.ts', './clock.ts'],
+              except: ['./control-plane.ts'],
               message: 'relay/ reaches the control plane through control-plane/control-plane.ts',
             },
             { target: './apps/forwarder/src/control-plane', from: ['./apps/forwarder/src/relay', './apps/forwarder/src/ingress', './apps/forwarder/src/upstream'], message: 'the control plane does not call the relay' },

@@ -1,10 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wxgate/nats';
-import { PlatformModule } from '@wxgate/platform';
+import { Clock, PlatformModule } from '@wxgate/platform';
 import { AccessLog } from './access-log/access-log.js';
 import { APP, type ForwarderConfig } from './config.js';
 import { CallerList } from './control-plane/caller-list.js';
-import { CLOCK } from './control-plane/clock.js';
 import { ControlPlaneClient } from './control-plane/control-plane.client.js';
 import { ControlPlane } from './control-plane/control-plane.js';
 import { PayControl } from './control-plane/pay-control.js';
@@ -35,7 +34,7 @@ export class ForwarderModule {
       module: ForwarderModule,
       imports: [PlatformModule.forRoot(APP, config), NatsModule.forRoot(config, APP)],
       providers: [
-        { provide: CLOCK, useValue: Date.now },
+        Clock,
         RelayMetrics,
         CallerMetrics,
         AccessLog,

@@ -12,7 +12,7 @@ import { CallerGate } from '../relay/caller-gate.js';
 import { Relay } from '../relay/relay.js';
 import { answerAndClose, openTunnel, rawErrorResponse } from '../relay/respond.js';
 import { newSeqid } from '../relay/seqid.js';
-import { isRelayHost } from '../wechat-hosts.js';
+import { isRelayHost, splitHostPort } from '../wechat-hosts.js';
 import { parseFailure } from './parse-failure.js';
 import { SourceGate } from './source-gate.js';
 
@@ -114,9 +114,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     socket.on('error', () => socket.destroy());
     this.track(socket);
     const seqid = newSeqid();
-    const colon = authority.lastIndexOf(':');
-    const host = colon === -1 ? authority : authority.slice(0, colon);
-    const port = colon === -1 ? '' : authority.slice(colon + 1);
+    const { host, port } = splitHostPort(authority);
     // 443: wxgate's own TLS inside; 80: plain HTTP inside (what proxy agents send for http:// targets).
     const inside = port === '443' ? this.https : port === '80' ? this.http : undefined;
     if (!isRelayHost(host) || !inside) {

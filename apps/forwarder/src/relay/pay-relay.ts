@@ -9,6 +9,7 @@ import { ControlPlane } from '../control-plane/control-plane.js';
 import { PayUpstreamClient } from '../upstream/pay-upstream.client.js';
 import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer } from '../upstream/upstream-exchange.js';
 import { UpstreamUnreachableError, type UpstreamRequest } from '../upstream/upstream.client.js';
+import { splitHostPort } from '../wechat-hosts.js';
 import { peerAddress, upstreamRequestHeaders } from './relay-headers.js';
 import { prepareBody, RequestTooLargeError } from './request-body.js';
 import type { RelayTarget } from './request-target.js';
@@ -52,8 +53,7 @@ export class PayRelay {
   /** By host (absolute-form, CONNECT, by name) or, in base-URL form, by a `/v3/` path. */
   isPayCall(req: IncomingMessage, target: RelayTarget): boolean {
     if (target.host) return isWechatPayHost(target.host);
-    const host = (req.headers.host ?? '').replace(/:\d*$/, '');
-    return isWechatPayHost(host) || isPayPath(target.path);
+    return isPayPath(target.path) || isWechatPayHost(splitHostPort(req.headers.host ?? '').host);
   }
 
   async relay(req: IncomingMessage, res: ServerResponse, call: CallRecord, target: RelayTarget): Promise<void> {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { readUpTo } from '@wxgate/platform';
 
 /** Bodies up to this size are kept so a call can be retried with a fresh token (docs/http-behaviour.md step 10). */
 export const RETRY_BODY_LIMIT = 1024 * 1024;
@@ -65,45 +66,4 @@ export async function prepareBody(req: IncomingMessage, max: number): Promise<Pr
   const read = await readUpTo(req, keepLimit);
   if (read.ended) return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
   return new StreamedBody(req, read.chunks, max);
-}
-
-interface ReadResult {
-  chunks: Buffer[];
-  size: number;
-  ended: boolean;
-}
-
-/** Reads until the body ends or more than `limit` bytes arrived (then pauses, leaving the rest). */
-function readUpTo(req: IncomingMessage, limit: number): Promise<ReadResult> {
-  return new Promise((resolve, reject) => {
-    const result: ReadResult = { chunks: [], size: 0, ended: false };
-    const done = (err?: Error) => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-      if (err) reject(err);
-      else resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      result.chunks.push(chunk);
-      result.size += chunk.length;
-      if (result.size > limit) {
-        req.pause();
-        done();
-      }
-    };
-    const onEnd = () => {
-      result.ended = true;
-      done();
-    };
-    const onError = (err: Error) => done(err);
-    const onClose = () => {
-      if (!result.ended) done(new Error('the caller closed the connection while sending the body'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
 }

@@ -1,5 +1,5 @@
 import { relayPathProblem, Reason } from '@wxgate/contracts';
-import { isRelayHost } from '../wechat-hosts.js';
+import { isRelayHost, splitHostPort } from '../wechat-hosts.js';
 
 /** A request target split into its raw path and raw query, nothing decoded or normalised. */
 export interface RelayTarget {
@@ -36,10 +36,10 @@ export function parseTarget(target: string): RelayTarget | TargetProblem {
         if (c === 0x2f || c === 0x3f || c === 0x23) break; // / ? #
         end++;
       }
-      const hostProblem = authorityProblem(scheme[1]!.toLowerCase(), target.slice(afterScheme, end));
-      if (hostProblem) return { reason: Reason.HOST_NOT_ALLOWED, message: hostProblem };
       const authority = target.slice(afterScheme, end);
-      host = authority.replace(/:\d*$/, '').toLowerCase();
+      const hostProblem = authorityProblem(scheme[1]!.toLowerCase(), authority);
+      if (hostProblem) return { reason: Reason.HOST_NOT_ALLOWED, message: hostProblem };
+      host = splitHostPort(authority).host.toLowerCase();
       rest = target.slice(end);
     }
   }
@@ -57,9 +57,7 @@ function authorityProblem(scheme: string, authority: string): string | undefined
   const defaultPort = DEFAULT_PORT[scheme];
   if (!defaultPort) return `only http and https targets are relayed`;
   if (authority.includes('@')) return 'targets with user information are not relayed';
-  const colon = authority.lastIndexOf(':');
-  const host = colon === -1 ? authority : authority.slice(0, colon);
-  const port = colon === -1 ? '' : authority.slice(colon + 1);
+  const { host, port } = splitHostPort(authority);
   if (!isRelayHost(host)) return `${JSON.stringify(host.slice(0, 255))} is not a WeChat API host`;
   if (port !== '' && port !== defaultPort) return `port ${JSON.stringify(port.slice(0, 16))} is not relayed`;
   return undefined;

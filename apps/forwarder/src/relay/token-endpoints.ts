@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Reason, Subjects, WxgateError, type AuthorizationIssueReply, type CredentialRef, type TokenReply } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
+import { Clock } from '@wxgate/platform';
 import type { CallRecord } from '../access-log/access-log.js';
-import { CLOCK, type Clock } from '../control-plane/clock.js';
 import { ControlPlane } from '../control-plane/control-plane.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
 import { prepareBody, StreamedBody } from './request-body.js';
@@ -50,7 +50,7 @@ export class TokenEndpoints {
   constructor(
     private readonly controlPlane: ControlPlane,
     private readonly metrics: RelayMetrics,
-    @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
+    private readonly clock: Clock,
   ) {}
 
   async answer(req: IncomingMessage, res: ServerResponse, call: CallRecord, path: string, rawQuery: string): Promise<void> {
@@ -136,7 +136,7 @@ export class TokenEndpoints {
 
   /** WeChat's `expires_in`: the whole seconds the token has left. */
   private secondsLeft(expiresAt: number): number {
-    return Math.max(0, Math.floor((expiresAt - this.now()) / 1000));
+    return Math.max(0, Math.floor((expiresAt - this.clock.now()) / 1000));
   }
 
   private reserved(res: ServerResponse, call: CallRecord, message: string): void {
