@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isPayPath, Reason, WxgateError } from '@wxgate/contracts';
 import { APP_CONFIG } from '@wxgate/platform';
-import { isWechatPayHost, signatureHeadersFrom, verifyAnswerSignature, type KeyLookup } from '@wxgate/wechatpay';
+import { isWechatPayHost, signatureHeadersFrom, WECHATPAY_API_HOSTS, verifyAnswerSignature, type KeyLookup } from '@wxgate/wechatpay';
 import type { CallRecord } from '../access-log/access-log.js';
 import type { ForwarderConfig } from '../config.js';
 import { ControlPlane } from '../control-plane/control-plane.js';
@@ -14,6 +14,9 @@ import { peerAddress, upstreamRequestHeaders } from './relay-headers.js';
 import { prepareBody, RequestTooLargeError } from './request-body.js';
 import type { RelayTarget } from './request-target.js';
 import { sendBuffered, sendPayError, StreamedAnswer } from './respond.js';
+
+/** A `Host` shorter than this names no WeChat Pay host (the common case is told without splitting it). */
+const SHORTEST_PAY_HOST = Math.min(...WECHATPAY_API_HOSTS.map((h) => h.length));
 
 /** WeChat Pay bodies are small JSON; this much is read and signed. */
 export const MAX_PAY_BODY_BYTES = 1024 * 1024;
@@ -53,7 +56,9 @@ export class PayRelay {
   /** By host (absolute-form, CONNECT, by name) or, in base-URL form, by a `/v3/` path. */
   isPayCall(req: IncomingMessage, target: RelayTarget): boolean {
     if (target.host) return isWechatPayHost(target.host);
-    return isPayPath(target.path) || isWechatPayHost(splitHostPort(req.headers.host ?? '').host);
+    if (isPayPath(target.path)) return true;
+    const host = req.headers.host;
+    return host !== undefined && host.length >= SHORTEST_PAY_HOST && isWechatPayHost(splitHostPort(host).host);
   }
 
   async relay(req: IncomingMessage, res: ServerResponse, call: CallRecord, target: RelayTarget): Promise<void> {

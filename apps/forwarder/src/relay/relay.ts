@@ -62,7 +62,21 @@ export class Relay {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, via: CallRecord['via']): void {
-    const call: Call = { seqid: newSeqid(), via, method: req.method ?? '', path: '', status: 0 };
+    // Every field from the start: one object shape for every call, no property added later.
+    const call: Call = {
+      seqid: newSeqid(),
+      via,
+      method: req.method ?? '',
+      path: '',
+      fromAppid: undefined,
+      caller: undefined,
+      status: 0,
+      reason: undefined,
+      errcode: undefined,
+      retried: false,
+      failover: false,
+      upstream: undefined,
+    };
     const started = performance.now();
     this.inFlight++;
     // 'close' fires once per response: `on` spares the once-wrapper a call would allocate.
@@ -75,7 +89,7 @@ export class Relay {
       this.accessLog.write(call, performance.now() - started);
       if (--this.inFlight === 0) this.idle?.();
     });
-    this.relay(req, res, call).catch((err: unknown) => this.failed(res, call, err));
+    void this.relay(req, res, call);
   }
 
   /** Resolves when no call is in flight, or after `timeoutMs`. */
@@ -90,30 +104,38 @@ export class Relay {
     });
   }
 
+  /**
+   * The steps in order, each a method below; never rejects: whatever fails is answered (`failed`).
+   * A warm call awaits nothing but WeChat.
+   */
   private async relay(req: IncomingMessage, res: ServerResponse, call: Call): Promise<void> {
-    const target = this.target(req, res, call);
-    if (target === undefined) return;
-    // Who is calling, when the environment lists callers: before anything acts for it — WeChat Pay
-    // and token endpoints included (docs/callers.md).
-    let admitted = this.caller(req, res, call);
-    if (admitted instanceof Promise) admitted = await admitted;
-    if (!admitted) return;
-    if (this.pay.isPayCall(req, target)) return this.pay.relay(req, res, call, target);
-    const { path, rawQuery } = target;
-    const facts = this.query(res, call, rawQuery);
-    if (facts === undefined) return;
-    // Step 4: token-minting paths are never relayed; SDKs get wxgate's own tokens from them.
-    if (isReservedPath(path)) return this.tokenEndpoints.answer(req, res, call, path, rawQuery);
-    const query = facts.hasFromAppid ? withoutFromAppid(rawQuery) : rawQuery;
-    // Step 5: the caller's own credential, relayed as is.
-    if (facts.callerToken) return this.forward(req, res, call, path, query, undefined, facts.callerTokenValue);
-    let cached = this.control.peekDecision(path, facts.fromAppid);
-    if (cached === undefined) cached = await this.decision(path, facts.fromAppid);
-    const decision = cached.decision;
-    if (!decision.allowed) return sendError(res, call, decision.reason, decision.message, decision.errcode);
-    let token = this.control.peekToken(cached.tokenKey!);
-    if (token === undefined) token = await this.token(decision);
-    return this.forward(req, res, call, path, withComponentAppid(path, query, facts.hasComponentAppid, decision), { param: decision.tokenParam, token });
+    try {
+      const target = this.target(req, res, call);
+      if (target === undefined) return;
+      // Who is calling, when the environment lists callers: before anything acts for it — WeChat Pay
+      // and token endpoints included (docs/callers.md).
+      let admitted = this.caller(req, res, call);
+      if (admitted instanceof Promise) admitted = await admitted;
+      if (!admitted) return;
+      if (this.pay.isPayCall(req, target)) return await this.pay.relay(req, res, call, target);
+      const { path, rawQuery } = target;
+      const facts = this.query(res, call, rawQuery);
+      if (facts === undefined) return;
+      // Step 4: token-minting paths are never relayed; SDKs get wxgate's own tokens from them.
+      if (isReservedPath(path)) return await this.tokenEndpoints.answer(req, res, call, path, rawQuery);
+      const query = facts.hasFromAppid ? withoutFromAppid(rawQuery) : rawQuery;
+      // Step 5: the caller's own credential, relayed as is.
+      if (facts.callerToken) return await this.forward(req, res, call, path, query, undefined, facts.callerTokenValue);
+      let cached = this.control.peekDecision(path, facts.fromAppid);
+      if (cached === undefined) cached = await this.decision(path, facts.fromAppid);
+      const decision = cached.decision;
+      if (!decision.allowed) return sendError(res, call, decision.reason, decision.message, decision.errcode);
+      let token = this.control.peekToken(cached.tokenKey!);
+      if (token === undefined) token = await this.token(decision);
+      await this.forward(req, res, call, path, withComponentAppid(path, query, facts.hasComponentAppid, decision), { param: decision.tokenParam, token });
+    } catch (err) {
+      this.failed(res, call, err);
+    }
   }
 
   /**
@@ -177,17 +199,14 @@ export class Relay {
     injection: Injection | undefined,
     callerToken?: string,
   ): Promise<void> {
-    let body: PreparedBody;
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-      body = undefined;
-    } else {
-      try {
-        body = await prepareBody(req, this.maxBody);
-      } catch (err) {
-        if (err instanceof RequestTooLargeError) return sendError(res, call, Reason.REQUEST_TOO_LARGE, err.message);
-        res.destroy();
-        return;
-      }
+    let body: PreparedBody | Promise<PreparedBody>;
+    try {
+      body = prepareBody(req, this.maxBody);
+      if (body instanceof Promise) body = await body;
+    } catch (err) {
+      if (err instanceof RequestTooLargeError) return sendError(res, call, Reason.REQUEST_TOO_LARGE, err.message);
+      res.destroy();
+      return;
     }
     const request: UpstreamRequest = {
       method: call.method as 'GET' | 'POST',

@@ -50,9 +50,10 @@ export type PreparedBody = Buffer | StreamedBody | undefined;
 /**
  * Reads what must be read before sending: nothing for a body-less request, the whole body when it
  * is at most RETRY_BODY_LIMIT (and MAX_BODY_BYTES), otherwise a StreamedBody. Throws
- * RequestTooLargeError at once when `content-length` is over `max`.
+ * RequestTooLargeError at once when `content-length` is over `max`. A promise only when a body must
+ * be read.
  */
-export async function prepareBody(req: IncomingMessage, max: number): Promise<PreparedBody> {
+export function prepareBody(req: IncomingMessage, max: number): PreparedBody | Promise<PreparedBody> {
   const declared = req.headers['content-length'];
   const keepLimit = Math.min(RETRY_BODY_LIMIT, max);
   if (declared !== undefined) {
@@ -63,7 +64,9 @@ export async function prepareBody(req: IncomingMessage, max: number): Promise<Pr
   } else if (req.headers['transfer-encoding'] === undefined) {
     return undefined;
   }
-  const read = await readUpTo(req, keepLimit);
-  if (read.ended) return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
-  return new StreamedBody(req, read.chunks, max);
+  return readUpTo(req, keepLimit).then((read) => {
+    // One chunk (a small body arrives with its head) is handed to undici as it is, not copied.
+    if (read.ended) return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
+    return new StreamedBody(req, read.chunks, max);
+  });
 }

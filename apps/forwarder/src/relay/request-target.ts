@@ -50,7 +50,7 @@ export function parseTarget(target: string): RelayTarget | TargetProblem {
   const rawQuery = q === -1 ? '' : rest.slice(q + 1);
   // A fragment is never meant for a server, and a token appended after it would not reach WeChat.
   if (rawQuery.includes('#')) return { reason: Reason.BAD_QUERY, message: 'the target carries a #fragment; send the query without it' };
-  return { path, rawQuery, ...(host ? { host } : {}) };
+  return host ? { path, rawQuery, host } : { path, rawQuery };
 }
 
 function authorityProblem(scheme: string, authority: string): string | undefined {

@@ -1,4 +1,5 @@
 import { util, type Dispatcher } from 'undici';
+import { Deadlines } from './deadlines.js';
 import { ResponseTooLargeError, UpstreamExchange, UpstreamTimeoutError, type AnswerSink } from './upstream-exchange.js';
 
 /** undici's controller as the exchange sees it: pause/resume counted, abort ends the request with onResponseError. */
@@ -67,7 +68,7 @@ const headers = (...pairs: string[]) => util.parseHeaders(pairs.map((p) => Buffe
 
 function exchange(maxBody = 1024, timeoutMs = 1000) {
   const res = new FakeSink();
-  const ex = new UpstreamExchange(res, { maxBody, bufferAll: false }, timeoutMs, () => undefined);
+  const ex = new UpstreamExchange(res, { maxBody, bufferAll: false }, new Deadlines(timeoutMs), () => undefined);
   const controller: FakeController = new FakeController((err) => ex.onResponseError(controller, err));
   ex.onRequestStart(controller);
   const start = (status: number, ...pairs: string[]) => ex.onResponseStart(controller, status, headers(...pairs));
@@ -130,7 +131,7 @@ describe('UpstreamExchange', () => {
 
   it('aborts through the controller once undici starts the request, when it was aborted before', async () => {
     const res = new FakeSink();
-    const ex = new UpstreamExchange(res, { maxBody: 1024, bufferAll: false }, 1000, () => undefined);
+    const ex = new UpstreamExchange(res, { maxBody: 1024, bufferAll: false }, new Deadlines(1000), () => undefined);
     ex.abort(new Error('the caller closed the connection'));
     const controller: FakeController = new FakeController((err) => ex.onResponseError(controller, err));
     ex.onRequestStart(controller);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { Deadline, Deadlines } from './deadlines.js';
 import { connectionNamed, HOP_BY_HOP } from './hop-by-hop.js';
 import { INSPECT_LIMIT, readErrcode } from './response-errcode.js';
 
@@ -77,36 +78,44 @@ const CONTENT_LENGTH = 'content-length';
  * (step 9). Resolves once the answer is buffered or its headers were sent; rejects for failures
  * before that (connection, timeout, a declared length over the limit).
  */
-export class UpstreamExchange implements Dispatcher.DispatchHandler {
+export class UpstreamExchange implements Dispatcher.DispatchHandler, Deadline {
   readonly answer: Promise<UpstreamAnswer>;
   private resolve!: (answer: UpstreamAnswer) => void;
   private reject!: (err: Error) => void;
   private controller?: Dispatcher.DispatchController;
   private pendingAbort?: Error;
-  private readonly timer: NodeJS.Timeout;
   /** `performance.now()` when the request was handed to undici. */
   readonly started = performance.now();
+  deadline = 0;
+  previousDeadline: Deadline | undefined = undefined;
+  nextDeadline: Deadline | undefined = undefined;
   private mode: 'waiting' | 'buffering' | 'streaming' | 'done' = 'waiting';
   private statusCode = 0;
   private headers: string[] = [];
   private declaredLength: number | undefined;
-  private chunks: Buffer[] = [];
+  private chunks: Buffer[] | undefined;
   private size = 0;
-  private readonly resumeOnDrain = () => this.controller?.resume();
+  /** Made when the caller's buffer first fills (most answers never wait). */
+  private resumeOnDrain?: () => void;
   /** Set when the request was aborted here (timeout, too large), to report why. */
   private failure?: Error;
 
   constructor(
     private readonly sink: AnswerSink,
     private readonly limits: ExchangeLimits,
-    timeoutMs: number,
+    private readonly deadlines: Deadlines,
     private readonly onAnswered: (exchange: UpstreamExchange) => void,
   ) {
     this.answer = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.timer = setTimeout(() => this.abort(new UpstreamTimeoutError(timeoutMs)), timeoutMs);
+    deadlines.add(this, this.started);
+  }
+
+  /** No answer's head within UPSTREAM_TIMEOUT_MS. */
+  expire(): void {
+    this.abort(new UpstreamTimeoutError(this.deadlines.ms));
   }
 
   /** Stops the exchange (timeout, the caller went away); a streamed answer is cut. */
@@ -124,7 +133,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return;
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     this.onAnswered(this);
     this.statusCode = statusCode;
     // One pass straight into the answer's header list (names come lower-cased, repeated fields as arrays).
@@ -153,7 +162,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.mode === 'buffering') {
-      this.chunks.push(chunk);
+      (this.chunks ??= []).push(chunk);
       this.size += chunk.length;
       if (this.size <= INSPECT_LIMIT) return;
       if (this.limits.bufferAll) {
@@ -179,10 +188,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(_controller: Dispatcher.DispatchController, _trailers: IncomingHttpHeaders): void {
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     if (this.mode === 'buffering') {
       this.mode = 'done';
-      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+      const chunks = this.chunks;
+      const body = chunks === undefined ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
       if (this.declaredLength === undefined) this.headers.push(CONTENT_LENGTH, String(body.length));
       this.resolve({ kind: 'buffered', statusCode: this.statusCode, headers: this.headers, body, errcode: readErrcode(body) });
       return;
@@ -192,7 +202,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     const streaming = this.mode === 'streaming';
     this.mode = 'done';
     if (streaming) {
@@ -215,16 +225,16 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
         controller.abort(err as Error);
         return false;
       }
-      for (const chunk of this.chunks) sink.write(chunk);
+      if (this.chunks !== undefined) for (const chunk of this.chunks) sink.write(chunk);
     }
     this.mode = 'streaming';
-    this.chunks = [];
+    this.chunks = undefined;
     this.resolve({ kind: 'streamed', statusCode: this.statusCode });
     return true;
   }
 
   private waitForDrain(controller: Dispatcher.DispatchController): void {
     controller.pause();
-    this.sink.whenDrained(this.resumeOnDrain);
+    this.sink.whenDrained((this.resumeOnDrain ??= () => this.controller?.resume()));
   }
 }

@@ -3,6 +3,7 @@ import { APP_CONFIG } from '@wxgate/platform';
 import { buildConnector, Pool } from 'undici';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
+import { Deadlines } from './deadlines.js';
 import { UpstreamExchange, type AnswerSink, type ExchangeLimits, type UpstreamAnswer } from './upstream-exchange.js';
 
 /** Marks errors raised while connecting (DNS, refused, TLS handshake, connect timeout). */
@@ -43,15 +44,11 @@ export interface UpstreamResult {
 
 /** One send under way: `result` settles as documented on `UpstreamClient.send`; `abort` stops it (the caller went away). */
 export class UpstreamCall {
-  readonly result: Promise<UpstreamResult>;
+  result!: Promise<UpstreamResult>;
   /** @internal the exchange with the origin being tried. */
-  exchange?: UpstreamExchange;
+  exchange?: UpstreamExchange = undefined;
   /** @internal set once aborted: no further origin is tried. */
-  aborted?: Error;
-
-  constructor(run: (call: UpstreamCall) => Promise<UpstreamResult>) {
-    this.result = run(this);
-  }
+  aborted?: Error = undefined;
 
   abort(err: Error): void {
     this.aborted ??= err;
@@ -78,7 +75,7 @@ export function isConnectFailure(err: unknown): boolean {
 @Injectable()
 export class UpstreamClient implements OnApplicationShutdown {
   private readonly origins: UpstreamOrigin[];
-  private readonly timeoutMs: number;
+  private readonly deadlines: Deadlines;
   private primaryDownUntil = 0;
   /** One callback for every exchange (no closure per call). */
   private readonly answered = (exchange: UpstreamExchange): void => this.metrics.upstreamAnswered((performance.now() - exchange.started) / 1000);
@@ -87,7 +84,7 @@ export class UpstreamClient implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: ForwarderConfig,
     private readonly metrics: RelayMetrics,
   ) {
-    this.timeoutMs = config.UPSTREAM_TIMEOUT_MS;
+    this.deadlines = new Deadlines(config.UPSTREAM_TIMEOUT_MS);
     this.origins = [origin(config.WECHAT_API_BASE, 'primary', config.UPSTREAM_TIMEOUT_MS)];
     if (config.WECHAT_API_BACKUP) this.origins.push(origin(config.WECHAT_API_BACKUP, 'backup', config.UPSTREAM_TIMEOUT_MS));
   }
@@ -100,7 +97,9 @@ export class UpstreamClient implements OnApplicationShutdown {
    * sending).
    */
   send(request: UpstreamRequest, sink: AnswerSink, limits: ExchangeLimits): UpstreamCall {
-    return new UpstreamCall((call) => this.run(call, request, sink, limits));
+    const call = new UpstreamCall();
+    call.result = this.run(call, request, sink, limits);
+    return call;
   }
 
   private async run(call: UpstreamCall, request: UpstreamRequest, sink: AnswerSink, limits: ExchangeLimits): Promise<UpstreamResult> {
@@ -112,7 +111,7 @@ export class UpstreamClient implements OnApplicationShutdown {
         if (call.aborted || (request.body !== undefined && !Buffer.isBuffer(request.body) && request.body.pulled > 0)) break;
         this.metrics.failovers.inc();
       }
-      const exchange = new UpstreamExchange(sink, limits, this.timeoutMs, this.answered);
+      const exchange = new UpstreamExchange(sink, limits, this.deadlines, this.answered);
       call.exchange = exchange;
       if (call.aborted) exchange.abort(call.aborted);
       target.pool.dispatch({ method: request.method, path: request.path, headers: request.headers, body: request.body as Buffer | undefined }, exchange);
