@@ -7,7 +7,7 @@ import { AccessLog, type CallRecord } from '../access-log/access-log.js';
 import type { ForwarderConfig } from '../config.js';
 import { ControlPlane, type CachedDecision, type CachedToken } from '../control-plane/control-plane.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer } from '../upstream/upstream-exchange.js';
+import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer, type ExchangeLimits } from '../upstream/upstream-exchange.js';
 import { UpstreamClient, UpstreamUnreachableError, type UpstreamCall, type UpstreamRequest } from '../upstream/upstream.client.js';
 import { CallerGate, type CallerRefusal } from './caller-gate.js';
 import { PayRelay } from './pay-relay.js';
@@ -44,6 +44,7 @@ export class Relay {
   private readonly logger = new Logger('Relay');
   private readonly maxBody: number;
   private readonly maxHeaders: number;
+  private readonly limits: ExchangeLimits;
   private inFlight = 0;
   private idle?: () => void;
 
@@ -59,6 +60,7 @@ export class Relay {
   ) {
     this.maxBody = config.MAX_BODY_BYTES;
     this.maxHeaders = config.RELAY_MAX_HEADERS;
+    this.limits = { maxBody: config.MAX_BODY_BYTES, bufferAll: false };
   }
 
   handle(req: IncomingMessage, res: ServerResponse, via: CallRecord['via']): void {
@@ -241,7 +243,7 @@ export class Relay {
    * or wxgate's error was sent.
    */
   private async callUpstream(res: ServerResponse, call: Call, request: UpstreamRequest, sink: StreamedAnswer): Promise<BufferedAnswer | undefined> {
-    const sent = this.upstream.send(request, sink, { maxBody: this.maxBody, bufferAll: false });
+    const sent = this.upstream.send(request, sink, this.limits);
     call.upstream = sent;
     try {
       const { answer, failover } = await sent.result;
