@@ -128,6 +128,29 @@ export default tseslint.config(
     },
   },
   {
+    // forwarder: ingress/ → relay/ → upstream/, and relay/ reaches the control plane through
+    // control-plane/control-plane.ts only (docs/architecture.md).
+    files: ['apps/forwarder/src/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './apps/forwarder/src/upstream', from: ['./apps/forwarder/src/relay', './apps/forwarder/src/ingress'], message: 'upstream/ is below relay/ and ingress/' },
+            { target: './apps/forwarder/src/relay', from: './apps/forwarder/src/ingress', message: 'relay/ is below ingress/' },
+            {
+              target: './apps/forwarder/src/relay',
+              from: './apps/forwarder/src/control-plane',
+              except: ['./control-plane.ts'],
+              message: 'relay/ reaches the control plane through control-plane/control-plane.ts',
+            },
+            { target: './apps/forwarder/src/control-plane', from: ['./apps/forwarder/src/relay', './apps/forwarder/src/ingress', './apps/forwarder/src/upstream'], message: 'the control plane does not call the relay' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

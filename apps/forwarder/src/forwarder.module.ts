@@ -1,29 +1,31 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NatsModule } from '@wxgate/nats';
-import { PlatformModule } from '@wxgate/platform';
+import { Clock, PlatformModule } from '@wxgate/platform';
 import { AccessLog } from './access-log/access-log.js';
-import { CallerGate } from './callers/caller-gate.js';
-import { CallerList } from './callers/caller-list.js';
-import { CallerMetrics } from './callers/caller.metrics.js';
-import { SourceGate } from './callers/source-gate.js';
 import { APP, type ForwarderConfig } from './config.js';
-import { CLOCK } from './control-plane/clock.js';
+import { CallerList } from './control-plane/caller-list.js';
+import { ControlPlaneClient } from './control-plane/control-plane.client.js';
 import { ControlPlane } from './control-plane/control-plane.js';
-import { PolicyDecisions } from './decisions/policy-decisions.js';
+import { PayControl } from './control-plane/pay-control.js';
+import { PolicyDecisions } from './control-plane/policy-decisions.js';
+import { RelayTokens } from './control-plane/relay-tokens.js';
 import { RelayServers } from './ingress/relay-servers.js';
+import { SourceGate } from './ingress/source-gate.js';
+import { CallerMetrics } from './metrics/caller.metrics.js';
 import { RelayStatsResponder } from './metrics/relay-stats.responder.js';
 import { RelayMetrics } from './metrics/relay.metrics.js';
-import { PayControl } from './pay/pay-control.js';
-import { PayRelay } from './pay/pay-relay.js';
-import { PayUpstreamClient } from './pay/pay-upstream.client.js';
-import { RelayPipeline } from './relay/relay.pipeline.js';
-import { TokenEndpoints } from './token-endpoints/token-endpoints.js';
-import { TokenCache } from './tokens/token-cache.js';
+import { CallerGate } from './relay/caller-gate.js';
+import { PayRelay } from './relay/pay-relay.js';
+import { Relay } from './relay/relay.js';
+import { TokenEndpoints } from './relay/token-endpoints.js';
+import { PayUpstreamClient } from './upstream/pay-upstream.client.js';
 import { UpstreamClient } from './upstream/upstream.client.js';
 
 /**
- * The token-free relay (docs/http-behaviour.md). Nest wires it and serves the admin port; the relay itself runs
- * on plain Node http/https servers started at bootstrap (RelayServers).
+ * The token-free relay (docs/http-behaviour.md, its structure in docs/architecture.md). Nest wires
+ * it and serves the admin port; the relay itself runs on plain Node http/https servers started at
+ * bootstrap (RelayServers). Dependencies go one way: ingress → relay → upstream, and relay → the
+ * control plane through `ControlPlane` only.
  */
 @Module({})
 export class ForwarderModule {
@@ -32,22 +34,27 @@ export class ForwarderModule {
       module: ForwarderModule,
       imports: [PlatformModule.forRoot(APP, config), NatsModule.forRoot(config, APP)],
       providers: [
-        { provide: CLOCK, useValue: Date.now },
+        Clock,
         RelayMetrics,
-        AccessLog,
         CallerMetrics,
-        SourceGate,
-        ControlPlane,
+        AccessLog,
+        // control plane
+        ControlPlaneClient,
         PolicyDecisions,
+        RelayTokens,
         CallerList,
-        CallerGate,
-        TokenCache,
-        TokenEndpoints,
+        PayControl,
+        ControlPlane,
+        // upstream
         UpstreamClient,
         PayUpstreamClient,
-        PayControl,
+        // relay
+        CallerGate,
+        TokenEndpoints,
         PayRelay,
-        RelayPipeline,
+        Relay,
+        // ingress
+        SourceGate,
         RelayServers,
         RelayStatsResponder,
       ],

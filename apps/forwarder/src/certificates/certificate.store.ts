@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { generate } from 'selfsigned';
 import { WECHATPAY_API_HOSTS } from '@wxgate/wechatpay';
-import { WECHAT_API_HOSTS } from '../ingress/wechat-hosts.js';
+import { WECHAT_API_HOSTS } from '../wechat-hosts.js';
 
 export interface ServerCertificate {
   /** PEM of the server key and certificate, plus the CA for the chain. */

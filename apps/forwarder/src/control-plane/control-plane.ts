@@ -1,89 +1,97 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { Subjects, WxgateError, type CallerHashesReply, type CredentialRef, type PolicyCheckRequest, type PolicyDecision, type TokenReply } from '@wxgate/contracts';
-import { decodePayload, NATS_CONNECTION, NatsUnavailableError, requestJson } from '@wxgate/nats';
-import { RelayMetrics, type NatsRequestName } from '../metrics/relay.metrics.js';
+import { Injectable } from '@nestjs/common';
+import type { CredentialRef, PayPolicyDecision, TokenReply } from '@wxgate/contracts';
+import type { KeyLookup } from '@wxgate/wechatpay';
+import { CallerList, type Callers } from './caller-list.js';
+import { ControlPlaneClient } from './control-plane.client.js';
+import { PayControl } from './pay-control.js';
+import { PolicyDecisions, type CachedDecision } from './policy-decisions.js';
+import { RelayTokens, type CachedToken } from './relay-tokens.js';
 
-const POLICY_TIMEOUT_MS = 3_000;
-/**
- * A cold token may need a WeChat round trip on the refresher's side, after waiting out the lease
- * of a replica that died refreshing it (REFRESH_LEASE_TTL_MS, 6 s by default): longer than both.
- */
-export const TOKEN_TIMEOUT_MS = 10_000;
+export type { CachedDecision, CachedToken, Callers };
 
 /**
- * The forwarder's only way to the policy service and the token-refresher: counted NATS requests
- * (a warm call makes none) and the broadcast subscriptions that keep the caches honest.
+ * The one interface the relay has to the control plane (docs/architecture.md): policy decisions,
+ * tokens, the caller list and WeChat Pay signatures, each answered from memory when it can be
+ * (the `peek…` methods: no promise, no NATS, the warm path) and asked of the policy service or the
+ * token-refresher over NATS when it cannot. Behind it: PolicyDecisions, RelayTokens, CallerList,
+ * PayControl and the NATS client they share.
  */
 @Injectable()
 export class ControlPlane {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly metrics: RelayMetrics,
+    private readonly decisions: PolicyDecisions,
+    private readonly tokens: RelayTokens,
+    private readonly callerList: CallerList,
+    private readonly pay: PayControl,
+    private readonly client: ControlPlaneClient,
   ) {}
 
-  checkPolicy(request: PolicyCheckRequest): Promise<PolicyDecision> {
-    return this.counted('policy.check', () => requestJson<PolicyDecision>(this.nc, Subjects.policy.check, request, POLICY_TIMEOUT_MS));
+  /** Step 6 from memory (a stale decision is served and re-asked in the background). */
+  peekDecision(path: string, fromAppid: string | undefined): CachedDecision | undefined {
+    return this.decisions.peek(path, fromAppid);
   }
 
-  callerHashes(envId: string): Promise<CallerHashesReply> {
-    return this.counted('policy.callers', () => requestJson<CallerHashesReply>(this.nc, Subjects.policy.callers, { envId }, POLICY_TIMEOUT_MS));
+  /** Step 6 asked of the policy service (single flight); unreachable → TOKEN_UNAVAILABLE. */
+  decide(path: string, fromAppid: string | undefined): Promise<CachedDecision> {
+    return this.decisions.fill(path, fromAppid);
   }
 
-  /** An authorizer's token is asked for by its pair (the five-token subject). */
-  getToken(ref: CredentialRef): Promise<TokenReply> {
-    return this.counted('token.get', () => requestJson<TokenReply>(this.nc, Subjects.token.get(ref.kind, ref.appid, ref.componentAppid), {}, TOKEN_TIMEOUT_MS));
+  /** Step 7 from memory: the token under the decision's `tokenKey`, while it is valid. */
+  peekToken(key: string): CachedToken | undefined {
+    return this.tokens.peek(key);
   }
 
-  invalidateToken(ref: CredentialRef, token: string): Promise<TokenReply> {
-    const subject = Subjects.token.invalidate(ref.kind, ref.appid, ref.componentAppid);
-    return this.counted('token.invalidate', () => requestJson<TokenReply>(this.nc, subject, { token }, TOKEN_TIMEOUT_MS));
+  /** Step 7 asked of the token-refresher (single flight); none to be had → TOKEN_UNAVAILABLE (step 11). */
+  token(ref: CredentialRef): Promise<CachedToken> {
+    return this.tokens.fill(ref);
   }
 
-  /** WeChat rejected a caller's token this forwarder does not know: the refresher finds its owner. */
-  rejectToken(token: string): Promise<TokenReply> {
-    return this.counted('token.invalidate', () => requestJson<TokenReply>(this.nc, Subjects.token.reject, { token }, TOKEN_TIMEOUT_MS));
+  /** Step 10: WeChat rejected `rejected`; compare-and-refresh, the newer token. */
+  replaceToken(ref: CredentialRef, rejected: string): Promise<CachedToken> {
+    return this.tokens.invalidate(ref, rejected);
   }
 
-  /** A token endpoint's answer (docs/sdk.md): `subject` is a `token.issue.*` or `token.exchange.*` one. */
+  /** Step 5: the credential whose current token a caller brought, when this relay handed it out. */
+  ownerOfToken(token: string): CachedToken | undefined {
+    return this.tokens.ownerOf(token);
+  }
+
+  /** Step 5: a rejected caller token this relay does not hold; the refresher invalidates it if it is wxgate's. */
+  rejectUnknownToken(token: string): Promise<CachedToken | undefined> {
+    return this.tokens.rejectUnknown(token);
+  }
+
+  /** Step 4: a token the refresher issued to an SDK, recognised when the SDK brings it back. */
+  rememberToken(reply: TokenReply): CachedToken {
+    return this.tokens.remember(reply);
+  }
+
+  /** Step 4: a token endpoint's answer from the token-refresher (`token.issue.*`, `token.exchange.*`). */
   issueToken<T>(subject: string, proof: object): Promise<T> {
-    return this.counted(subject.startsWith('wxgate.token.exchange.') ? 'token.exchange' : 'token.issue', () => requestJson<T>(this.nc, subject, proof, TOKEN_TIMEOUT_MS));
+    return this.client.issueToken<T>(subject, proof);
   }
 
-  /** A broadcast subscription (no queue group: every replica hears it). */
-  subscribe(subject: string, handle: (subject: string, body: unknown) => void): Subscription {
-    return this.nc.subscribe(subject, {
-      callback: (err, msg) => {
-        if (!err) handle(msg.subject, decodePayload(msg.data));
-      },
-    });
+  /** The environment's callers from memory, or `undefined` when they must be asked first (docs/callers.md). */
+  peekCallers(): Callers | undefined {
+    return this.callerList.peek();
   }
 
-  /** Calls `handle` whenever the connection comes back (broadcasts may have been missed). */
-  onReconnect(handle: () => void): void {
-    void (async () => {
-      for await (const status of this.nc.status()) {
-        if (status.type === 'reconnect') handle();
-      }
-    })().catch(() => undefined);
+  /** The environment's callers asked of the policy service (single flight); unreachable → TOKEN_UNAVAILABLE. */
+  callers(): Promise<Callers> {
+    return this.callerList.fill();
   }
 
-  /**
-   * Counts the request. policy.check, token.get and token.invalidate are idempotent, so one that
-   * nobody answered is sent once more: the replica the queue group handed it to may have died
-   * with it (another one answers the retry).
-   */
-  private async counted<T>(subject: NatsRequestName, request: () => Promise<T>): Promise<T> {
-    const retry = subject === 'policy.check' || subject === 'token.get' || subject === 'token.invalidate';
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const reply = await request();
-        this.metrics.natsRequest(subject, 'ok');
-        return reply;
-      } catch (err) {
-        this.metrics.natsRequest(subject, err instanceof WxgateError ? 'error' : err instanceof NatsUnavailableError ? 'unavailable' : 'error');
-        if (!retry || !(err instanceof NatsUnavailableError) || attempt >= 2 || this.nc.isClosed()) throw err;
-      }
-    }
+  /** A WeChat Pay call's decision (docs/wechat-pay.md). */
+  payDecision(path: string, fromMchid: string | undefined): Promise<PayPolicyDecision> {
+    return this.pay.decide(path, fromMchid);
+  }
+
+  paySignature(mchid: string, method: string, url: string, body: string): Promise<string> {
+    return this.pay.sign(mchid, method, url, body);
+  }
+
+  /** WeChat Pay's verification keys of `mchid`; `refresh` re-downloads them first. */
+  payKeys(mchid: string, refresh = false): Promise<KeyLookup> {
+    return this.pay.keys(mchid, refresh);
   }
 }

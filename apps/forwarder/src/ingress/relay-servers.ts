@@ -5,16 +5,16 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { Reason } from '@wxgate/contracts';
 import { APP_CONFIG, Readiness } from '@wxgate/platform';
 import { AccessLog } from '../access-log/access-log.js';
-import { CallerGate } from '../callers/caller-gate.js';
-import { SourceGate } from '../callers/source-gate.js';
 import { loadOrCreateCertificate } from '../certificates/certificate.store.js';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { answerAndClose, rawErrorResponse } from '../relay/relay-error.js';
-import { RelayPipeline } from '../relay/relay.pipeline.js';
+import { CallerGate } from '../relay/caller-gate.js';
+import { Relay } from '../relay/relay.js';
+import { answerAndClose, openTunnel, rawErrorResponse } from '../relay/respond.js';
 import { newSeqid } from '../relay/seqid.js';
+import { isRelayHost, splitHostPort } from '../wechat-hosts.js';
 import { parseFailure } from './parse-failure.js';
-import { isRelayHost } from './wechat-hosts.js';
+import { SourceGate } from './source-gate.js';
 
 /** SIGTERM budget is 10 s overall; in-flight calls get most of it. */
 const DRAIN_MS = 7_000;
@@ -46,7 +46,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: ForwarderConfig,
-    private readonly pipeline: RelayPipeline,
+    private readonly relay: Relay,
     private readonly metrics: RelayMetrics,
     private readonly accessLog: AccessLog,
     private readonly sourceGate: SourceGate,
@@ -66,12 +66,12 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
       requestTimeout: 0,
       connectionsCheckingInterval: Math.min(1_000, c.RELAY_HEADERS_TIMEOUT_MS),
       maxHeaderSize: c.RELAY_MAX_HEADER_BYTES,
-      // Answered by the pipeline in wxgate's shape instead of Node's bare 400.
+      // Answered by the relay in wxgate's shape instead of Node's bare 400.
       requireHostHeader: false,
     };
-    const http = createHttpServer(options, (req, res) => this.pipeline.handle(req, res, 'http'));
+    const http = createHttpServer(options, (req, res) => this.relay.handle(req, res, 'http'));
     const https = createHttpsServer({ ...options, handshakeTimeout: c.RELAY_TLS_HANDSHAKE_TIMEOUT_MS, key: certificate.key, cert: certificate.cert }, (req, res) =>
-      this.pipeline.handle(req, res, 'https'),
+      this.relay.handle(req, res, 'https'),
     );
     this.http = http;
     this.https = https;
@@ -83,10 +83,10 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
       [https, 'https'],
     ] as const) {
       server.timeout = Math.max(c.RELAY_IDLE_TIMEOUT_MS, c.UPSTREAM_TIMEOUT_MS + UPSTREAM_MARGIN_MS);
-      // One more than the cap, so the pipeline can tell "too many" from "exactly the cap".
+      // One more than the cap, so the relay can tell "too many" from "exactly the cap".
       server.maxHeadersCount = c.RELAY_MAX_HEADERS + 1;
-      // Any Expect but 100-continue: refused by the pipeline in wxgate's shape, not Node's bare 417.
-      server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.pipeline.handle(req, res, via));
+      // Any Expect but 100-continue: refused by the relay in wxgate's shape, not Node's bare 417.
+      server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.relay.handle(req, res, via));
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
     }
     const [port, tlsPort] = await Promise.all([listen(http, this.config.PORT), listen(https, this.config.TLS_PORT)]);
@@ -100,7 +100,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     const servers = [this.http, this.https].filter((s): s is HttpServer | HttpsServer => s !== undefined);
     const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const server of servers) server.closeIdleConnections();
-    const drained = await this.pipeline.drain(DRAIN_MS);
+    const drained = await this.relay.drain(DRAIN_MS);
     if (!drained) this.logger.warn('in-flight calls still running at the end of the shutdown budget; closing them');
     for (const server of servers) server.closeAllConnections();
     for (const socket of this.untracked) socket.destroy();
@@ -114,9 +114,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     socket.on('error', () => socket.destroy());
     this.track(socket);
     const seqid = newSeqid();
-    const colon = authority.lastIndexOf(':');
-    const host = colon === -1 ? authority : authority.slice(0, colon);
-    const port = colon === -1 ? '' : authority.slice(colon + 1);
+    const { host, port } = splitHostPort(authority);
     // 443: wxgate's own TLS inside; 80: plain HTTP inside (what proxy agents send for http:// targets).
     const inside = port === '443' ? this.https : port === '80' ? this.http : undefined;
     if (!isRelayHost(host) || !inside) {
@@ -126,7 +124,7 @@ export class RelayServers implements OnApplicationBootstrap, BeforeApplicationSh
     }
     this.callers.admitTunnel(req, socket, seqid, {
       open: () => {
-        socket.write(`HTTP/1.1 200 Connection Established\r\nx-openapi-seqid: ${seqid}\r\n\r\n`);
+        openTunnel(socket, seqid);
         if (head.length > 0) socket.unshift(head);
         // The HTTP server keeps its sockets half-open on purpose; a TLS socket made from one inherits
         // that, and a caller that gives up mid-handshake (an untrusted CA) would stay in CLOSE-WAIT.

@@ -27,6 +27,8 @@ export function flush(counter: Counter<string>, counts: Iterable<PendingCount>):
 export class RelayMetrics {
   private readonly calls: Counter<'status' | 'reason'>;
   private readonly callCounts = new Map<string, PendingCount>();
+  /** The counts of calls without a wxgate reason (WeChat's answers), by status: no key string per call. */
+  private readonly answeredCounts: (PendingCount | undefined)[] = [];
   private readonly upstreamLatency: Histogram<'outcome'>;
   private readonly cacheLookups: Counter<'cache' | 'result'>;
   private readonly natsRequests: Counter<'subject' | 'outcome'>;
@@ -83,13 +85,23 @@ export class RelayMetrics {
   }
 
   call(status: number, reason: string | undefined): void {
+    if (!reason) {
+      const count = this.answeredCounts[status] ?? this.callCount(status, undefined);
+      count.inc();
+      return;
+    }
+    this.callCount(status, reason).inc();
+  }
+
+  private callCount(status: number, reason: string | undefined): PendingCount {
     const key = reason ? `${status} ${reason}` : String(status);
     let count = this.callCounts.get(key);
     if (!count) {
       count = new PendingCount([String(status), reason ?? '']);
       this.callCounts.set(key, count);
+      if (!reason && Number.isInteger(status) && status >= 0 && status < 1000) this.answeredCounts[status] = count;
     }
-    count.inc();
+    return count;
   }
 
   /** Calls since start by status and reason (pending counts included), for `wxgate.admin.relay.stats`. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { readUpTo } from '@wxgate/platform';
 
 /** Bodies up to this size are kept so a call can be retried with a fresh token (docs/http-behaviour.md step 10). */
 export const RETRY_BODY_LIMIT = 1024 * 1024;
@@ -49,9 +50,10 @@ export type PreparedBody = Buffer | StreamedBody | undefined;
 /**
  * Reads what must be read before sending: nothing for a body-less request, the whole body when it
  * is at most RETRY_BODY_LIMIT (and MAX_BODY_BYTES), otherwise a StreamedBody. Throws
- * RequestTooLargeError at once when `content-length` is over `max`.
+ * RequestTooLargeError at once when `content-length` is over `max`. A promise only when a body must
+ * be read.
  */
-export async function prepareBody(req: IncomingMessage, max: number): Promise<PreparedBody> {
+export function prepareBody(req: IncomingMessage, max: number): PreparedBody | Promise<PreparedBody> {
   const declared = req.headers['content-length'];
   const keepLimit = Math.min(RETRY_BODY_LIMIT, max);
   if (declared !== undefined) {
@@ -62,48 +64,9 @@ export async function prepareBody(req: IncomingMessage, max: number): Promise<Pr
   } else if (req.headers['transfer-encoding'] === undefined) {
     return undefined;
   }
-  const read = await readUpTo(req, keepLimit);
-  if (read.ended) return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
-  return new StreamedBody(req, read.chunks, max);
-}
-
-interface ReadResult {
-  chunks: Buffer[];
-  size: number;
-  ended: boolean;
-}
-
-/** Reads until the body ends or more than `limit` bytes arrived (then pauses, leaving the rest). */
-function readUpTo(req: IncomingMessage, limit: number): Promise<ReadResult> {
-  return new Promise((resolve, reject) => {
-    const result: ReadResult = { chunks: [], size: 0, ended: false };
-    const done = (err?: Error) => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-      if (err) reject(err);
-      else resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      result.chunks.push(chunk);
-      result.size += chunk.length;
-      if (result.size > limit) {
-        req.pause();
-        done();
-      }
-    };
-    const onEnd = () => {
-      result.ended = true;
-      done();
-    };
-    const onError = (err: Error) => done(err);
-    const onClose = () => {
-      if (!result.ended) done(new Error('the caller closed the connection while sending the body'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+  return readUpTo(req, keepLimit).then((read) => {
+    // One chunk (a small body arrives with its head) is handed to undici as it is, not copied.
+    if (read.ended) return read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.size);
+    return new StreamedBody(req, read.chunks, max);
   });
 }

@@ -1,5 +1,5 @@
 import { relayPathProblem, Reason } from '@wxgate/contracts';
-import { isRelayHost } from '../ingress/wechat-hosts.js';
+import { isRelayHost, splitHostPort } from '../wechat-hosts.js';
 
 /** A request target split into its raw path and raw query, nothing decoded or normalised. */
 export interface RelayTarget {
@@ -36,10 +36,10 @@ export function parseTarget(target: string): RelayTarget | TargetProblem {
         if (c === 0x2f || c === 0x3f || c === 0x23) break; // / ? #
         end++;
       }
-      const hostProblem = authorityProblem(scheme[1]!.toLowerCase(), target.slice(afterScheme, end));
-      if (hostProblem) return { reason: Reason.HOST_NOT_ALLOWED, message: hostProblem };
       const authority = target.slice(afterScheme, end);
-      host = authority.replace(/:\d*$/, '').toLowerCase();
+      const hostProblem = authorityProblem(scheme[1]!.toLowerCase(), authority);
+      if (hostProblem) return { reason: Reason.HOST_NOT_ALLOWED, message: hostProblem };
+      host = splitHostPort(authority).host.toLowerCase();
       rest = target.slice(end);
     }
   }
@@ -50,16 +50,14 @@ export function parseTarget(target: string): RelayTarget | TargetProblem {
   const rawQuery = q === -1 ? '' : rest.slice(q + 1);
   // A fragment is never meant for a server, and a token appended after it would not reach WeChat.
   if (rawQuery.includes('#')) return { reason: Reason.BAD_QUERY, message: 'the target carries a #fragment; send the query without it' };
-  return { path, rawQuery, ...(host ? { host } : {}) };
+  return host ? { path, rawQuery, host } : { path, rawQuery };
 }
 
 function authorityProblem(scheme: string, authority: string): string | undefined {
   const defaultPort = DEFAULT_PORT[scheme];
   if (!defaultPort) return `only http and https targets are relayed`;
   if (authority.includes('@')) return 'targets with user information are not relayed';
-  const colon = authority.lastIndexOf(':');
-  const host = colon === -1 ? authority : authority.slice(0, colon);
-  const port = colon === -1 ? '' : authority.slice(colon + 1);
+  const { host, port } = splitHostPort(authority);
   if (!isRelayHost(host)) return `${JSON.stringify(host.slice(0, 255))} is not a WeChat API host`;
   if (port !== '' && port !== defaultPort) return `port ${JSON.stringify(port.slice(0, 16))} is not relayed`;
   return undefined;

@@ -1,25 +1,43 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { HOP_BY_HOP, connectionNamed } from '../relay/relay-headers.js';
-import { INSPECT_LIMIT, readErrcode } from '../relay/response-errcode.js';
+import type { Deadline, Deadlines } from './deadlines.js';
+import { connectionNamed, HOP_BY_HOP } from './hop-by-hop.js';
+import { INSPECT_LIMIT, readErrcode } from './response-errcode.js';
 
-/** Where a response goes: straight to the caller when it is streamed. */
-export interface ExchangeSink {
-  res: ServerResponse;
-  seqid: string;
+/**
+ * Where a streamed answer goes (the relay's caller, see relay/respond.ts): the exchange drives it
+ * and never sees the caller's response itself.
+ */
+export interface AnswerSink {
+  /** The caller is gone: nothing more is written. */
+  readonly gone: boolean;
+  /** The caller's buffer is full: wait for `whenDrained`. */
+  readonly congested: boolean;
+  /** Sends status and headers; throws (nothing sent) when Node refuses one of the headers. */
+  start(statusCode: number, headers: string[]): void;
+  /** False: wait for `whenDrained` before writing more. */
+  write(chunk: Buffer): boolean;
+  whenDrained(resume: () => void): void;
+  end(): void;
+  /** The answer grew past the size limit and is about to be cut. */
+  tooLarge(): void;
+  /** Closes the caller's connection mid-answer (the body is truncated). */
+  cut(): void;
+}
+
+/** What an exchange may read: MAX_BODY_BYTES, and whether every answer is read whole. */
+export interface ExchangeLimits {
   /** MAX_BODY_BYTES for the response. */
   maxBody: number;
-  /** Called when a streamed answer is cut for growing past `maxBody`. */
-  onCut?: () => void;
   /** Read every answer whole, up to `maxBody` (WeChat Pay: its signature is checked before relaying). */
-  bufferAll?: boolean;
+  bufferAll: boolean;
 }
 
 /** A small JSON answer read whole (so step 10 can see its errcode), not yet sent to the caller. */
 export interface BufferedAnswer {
   kind: 'buffered';
   statusCode: number;
-  /** Flat `[name, value, …]`, hop-by-hop removed, `x-openapi-seqid` and `content-length` set. */
+  /** Flat `[name, value, …]`, hop-by-hop and WeChat's `x-openapi-seqid` removed, `content-length` set. */
   headers: string[];
   body: Buffer;
   errcode: number | undefined;
@@ -53,167 +71,170 @@ export class UpstreamTimeoutError extends Error {
 const CONTENT_LENGTH = 'content-length';
 
 /**
- * One request to WeChat as an undici dispatch handler: no response stream and no promise per
- * chunk. Small JSON answers are collected whole (step 10 needs their errcode); anything else is
- * written to the caller as it arrives, with backpressure, and cut past MAX_BODY_BYTES when it
- * declared no length (step 9). Resolves once the answer is buffered or its headers were sent;
- * rejects for failures before that (connection, timeout, a declared length over the limit).
+ * One request to WeChat as an undici dispatch handler (undici's controller API: pause, resume and
+ * abort go through the controller): no response stream and no promise per chunk. Small JSON
+ * answers are collected whole (step 10 needs their errcode); anything else is written into the
+ * sink as it arrives, with backpressure, and cut past MAX_BODY_BYTES when it declared no length
+ * (step 9). Resolves once the answer is buffered or its headers were sent; rejects for failures
+ * before that (connection, timeout, a declared length over the limit).
  */
-export class UpstreamExchange implements Dispatcher.DispatchHandler {
+export class UpstreamExchange implements Dispatcher.DispatchHandler, Deadline {
   readonly answer: Promise<UpstreamAnswer>;
   private resolve!: (answer: UpstreamAnswer) => void;
   private reject!: (err: Error) => void;
-  private abortRequest?: (err?: Error) => void;
+  private controller?: Dispatcher.DispatchController;
   private pendingAbort?: Error;
-  private readonly timer: NodeJS.Timeout;
   /** `performance.now()` when the request was handed to undici. */
   readonly started = performance.now();
+  deadline = 0;
+  previousDeadline: Deadline | undefined = undefined;
+  nextDeadline: Deadline | undefined = undefined;
   private mode: 'waiting' | 'buffering' | 'streaming' | 'done' = 'waiting';
   private statusCode = 0;
   private headers: string[] = [];
   private declaredLength: number | undefined;
-  private chunks: Buffer[] = [];
+  private chunks: Buffer[] | undefined;
   private size = 0;
-  private resumeUpstream?: () => void;
-  private readonly resumeOnDrain = () => this.resumeUpstream?.();
+  /** Made when the caller's buffer first fills (most answers never wait). */
+  private resumeOnDrain?: () => void;
   /** Set when the request was aborted here (timeout, too large), to report why. */
   private failure?: Error;
 
   constructor(
-    private readonly sink: ExchangeSink,
-    timeoutMs: number,
+    private readonly sink: AnswerSink,
+    private readonly limits: ExchangeLimits,
+    private readonly deadlines: Deadlines,
     private readonly onAnswered: (exchange: UpstreamExchange) => void,
   ) {
     this.answer = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.timer = setTimeout(() => this.abort(new UpstreamTimeoutError(timeoutMs)), timeoutMs);
+    deadlines.add(this, this.started);
+  }
+
+  /** No answer's head within UPSTREAM_TIMEOUT_MS. */
+  expire(): void {
+    this.abort(new UpstreamTimeoutError(this.deadlines.ms));
   }
 
   /** Stops the exchange (timeout, the caller went away); a streamed answer is cut. */
   abort(err: Error): void {
     if (this.mode === 'done') return;
     this.failure ??= err;
-    if (this.abortRequest) this.abortRequest(err);
+    if (this.controller) this.controller.abort(err);
     else this.pendingAbort = err;
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.abortRequest = abort;
-    if (this.pendingAbort) abort(this.pendingAbort);
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pendingAbort) controller.abort(this.pendingAbort);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true;
-    clearTimeout(this.timer);
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return;
+    this.deadlines.remove(this);
     this.onAnswered(this);
     this.statusCode = statusCode;
-    this.resumeUpstream = resume;
-    // One pass straight into the answer's header list; the rare `Connection`-named headers are
-    // filtered out afterwards (the `Connection` field may come after the fields it names).
-    let named: ReadonlySet<string> | undefined;
+    // One pass straight into the answer's header list (names come lower-cased, repeated fields as arrays).
+    const named = headers.connection === undefined ? undefined : connectionNamed(headers.connection);
+    const out = this.headers;
     let json = false;
-    let headers = this.headers;
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const lower = rawHeaders[i]!.toString('latin1').toLowerCase();
-      const value = rawHeaders[i + 1]!.toString('latin1');
-      if (lower === 'connection') named = connectionNamed(value);
-      else if (lower === CONTENT_LENGTH) this.declaredLength = Number(value);
-      else if (lower === 'content-type') json = value.includes('json') || value.startsWith('text/plain');
-      if (HOP_BY_HOP.has(lower) || lower === 'x-openapi-seqid') continue;
-      headers.push(lower, value);
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (name === CONTENT_LENGTH) this.declaredLength = Number(typeof value === 'string' ? value : value[value.length - 1]);
+      else if (name === 'content-type' && typeof value === 'string') json = value.includes('json') || value.startsWith('text/plain');
+      if (HOP_BY_HOP.has(name) || name === 'x-openapi-seqid' || named?.has(name)) continue;
+      if (typeof value === 'string') out.push(name, value);
+      else for (const one of value) out.push(name, one);
     }
-    if (named !== undefined) {
-      const kept: string[] = [];
-      for (let i = 0; i < headers.length; i += 2) if (!named.has(headers[i]!)) kept.push(headers[i]!, headers[i + 1]!);
-      headers = this.headers = kept;
+    if (this.declaredLength !== undefined && this.declaredLength > this.limits.maxBody) {
+      this.abort(new ResponseTooLargeError(this.declaredLength, this.limits.maxBody));
+      return;
     }
-    headers.push('x-openapi-seqid', this.sink.seqid);
-    if (this.declaredLength !== undefined && this.declaredLength > this.sink.maxBody) {
-      this.abort(new ResponseTooLargeError(this.declaredLength, this.sink.maxBody));
-      return false;
-    }
-    if (this.sink.bufferAll || (json && (this.declaredLength === undefined || this.declaredLength <= INSPECT_LIMIT))) {
+    if (this.limits.bufferAll || (json && (this.declaredLength === undefined || this.declaredLength <= INSPECT_LIMIT))) {
       this.mode = 'buffering';
-      return true;
+      return;
     }
-    this.startStreaming();
-    return true;
+    this.startStreaming(controller);
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.mode === 'buffering') {
-      this.chunks.push(chunk);
+      (this.chunks ??= []).push(chunk);
       this.size += chunk.length;
-      if (this.size <= INSPECT_LIMIT) return true;
-      if (this.sink.bufferAll) {
-        if (this.size <= this.sink.maxBody) return true;
-        this.abort(new ResponseTooLargeError(this.size, this.sink.maxBody));
-        return false;
+      if (this.size <= INSPECT_LIMIT) return;
+      if (this.limits.bufferAll) {
+        if (this.size > this.limits.maxBody) this.abort(new ResponseTooLargeError(this.size, this.limits.maxBody));
+        return;
       }
-      return this.startStreaming() && (!this.sink.res.writableNeedDrain || this.waitForDrain());
+      if (this.startStreaming(controller) && this.sink.congested) this.waitForDrain(controller);
+      return;
     }
-    if (this.mode !== 'streaming' || this.sink.res.destroyed) return false;
+    if (this.mode !== 'streaming') return;
+    if (this.sink.gone) {
+      controller.pause();
+      return;
+    }
     this.size += chunk.length;
-    if (this.declaredLength === undefined && this.size > this.sink.maxBody) {
+    if (this.declaredLength === undefined && this.size > this.limits.maxBody) {
       // Step 9: a chunked answer past the limit is cut; the caller sees a truncated body.
-      this.sink.onCut?.();
-      this.abort(new ResponseTooLargeError(this.size, this.sink.maxBody));
-      return false;
+      this.sink.tooLarge();
+      this.abort(new ResponseTooLargeError(this.size, this.limits.maxBody));
+      return;
     }
-    return this.sink.res.write(chunk) || this.waitForDrain();
+    if (!this.sink.write(chunk)) this.waitForDrain(controller);
   }
 
-  onComplete(): void {
-    clearTimeout(this.timer);
+  onResponseEnd(_controller: Dispatcher.DispatchController, _trailers: IncomingHttpHeaders): void {
+    this.deadlines.remove(this);
     if (this.mode === 'buffering') {
       this.mode = 'done';
-      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+      const chunks = this.chunks;
+      const body = chunks === undefined ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
       if (this.declaredLength === undefined) this.headers.push(CONTENT_LENGTH, String(body.length));
       this.resolve({ kind: 'buffered', statusCode: this.statusCode, headers: this.headers, body, errcode: readErrcode(body) });
       return;
     }
     this.mode = 'done';
-    this.sink.res.off('drain', this.resumeOnDrain);
-    this.sink.res.end();
+    this.sink.end();
   }
 
-  onError(err: Error): void {
-    clearTimeout(this.timer);
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.deadlines.remove(this);
     const streaming = this.mode === 'streaming';
     this.mode = 'done';
     if (streaming) {
-      this.sink.res.off('drain', this.resumeOnDrain);
-      this.sink.res.destroy();
+      this.sink.cut();
       return;
     }
     this.reject(this.failure ?? err);
   }
 
-  /** Sends the head (and what was buffered) to the caller; false when Node refused the head. */
-  private startStreaming(): boolean {
-    const res = this.sink.res;
-    if (!res.destroyed) {
+  /** Sends the head (and what was buffered) into the sink; false when Node refused the head. */
+  private startStreaming(controller: Dispatcher.DispatchController): boolean {
+    const sink = this.sink;
+    if (!sink.gone) {
       try {
-        res.writeHead(this.statusCode, this.headers);
+        sink.start(this.statusCode, this.headers);
       } catch (err) {
         // A header Node refuses to send (e.g. control bytes in a value): nothing went out yet.
         this.mode = 'done';
         this.reject(err as Error);
-        this.abortRequest?.(err as Error);
+        controller.abort(err as Error);
         return false;
       }
-      for (const chunk of this.chunks) res.write(chunk);
+      if (this.chunks !== undefined) for (const chunk of this.chunks) sink.write(chunk);
     }
     this.mode = 'streaming';
-    this.chunks = [];
+    this.chunks = undefined;
     this.resolve({ kind: 'streamed', statusCode: this.statusCode });
     return true;
   }
 
-  private waitForDrain(): false {
-    this.sink.res.once('drain', this.resumeOnDrain);
-    return false;
+  private waitForDrain(controller: Dispatcher.DispatchController): void {
+    controller.pause();
+    this.sink.whenDrained((this.resumeOnDrain ??= () => this.controller?.resume()));
   }
 }

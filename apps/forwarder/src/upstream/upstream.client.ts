@@ -3,7 +3,8 @@ import { APP_CONFIG } from '@wxgate/platform';
 import { buildConnector, Pool } from 'undici';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { UpstreamExchange, type ExchangeSink, type UpstreamAnswer } from './upstream-exchange.js';
+import { Deadlines } from './deadlines.js';
+import { UpstreamExchange, type AnswerSink, type ExchangeLimits, type UpstreamAnswer } from './upstream-exchange.js';
 
 /** Marks errors raised while connecting (DNS, refused, TLS handshake, connect timeout). */
 const CONNECT_FAILED = Symbol('wxgate.connectFailed');
@@ -14,8 +15,6 @@ const CONNECT_TIMEOUT_MS = 5_000;
 const BACKSTOP_MS = 1_000;
 
 export interface UpstreamOrigin {
-  /** `Host` header value for this origin. */
-  host: string;
   pool: Pool;
   label: 'primary' | 'backup';
 }
@@ -29,14 +28,32 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST';
   /** Path and query, as sent. */
   path: string;
-  /** Flat header list whose first pair is `host` (rewritten per origin). */
+  /**
+   * Flat `[name, value, …]` list without `Host`: undici writes the `Host` of the origin it sends
+   * to (by name, from the pool's origin), so a failover carries the backup's.
+   */
   headers: string[];
   body: Buffer | (AsyncIterable<Buffer> & ReplayableBody) | undefined;
 }
 
-/** The exchange under way, so the caller going away can stop it. */
-export interface ExchangeHolder {
-  exchange?: UpstreamExchange;
+export interface UpstreamResult {
+  answer: UpstreamAnswer;
+  /** The backup origin gave the answer. */
+  failover: boolean;
+}
+
+/** One send under way: `result` settles as documented on `UpstreamClient.send`; `abort` stops it (the caller went away). */
+export class UpstreamCall {
+  result!: Promise<UpstreamResult>;
+  /** @internal the exchange with the origin being tried. */
+  exchange?: UpstreamExchange = undefined;
+  /** @internal set once aborted: no further origin is tried. */
+  aborted?: Error = undefined;
+
+  abort(err: Error): void {
+    this.aborted ??= err;
+    this.exchange?.abort(err);
+  }
 }
 
 export class UpstreamUnreachableError extends Error {
@@ -58,7 +75,7 @@ export function isConnectFailure(err: unknown): boolean {
 @Injectable()
 export class UpstreamClient implements OnApplicationShutdown {
   private readonly origins: UpstreamOrigin[];
-  private readonly timeoutMs: number;
+  private readonly deadlines: Deadlines;
   private primaryDownUntil = 0;
   /** One callback for every exchange (no closure per call). */
   private readonly answered = (exchange: UpstreamExchange): void => this.metrics.upstreamAnswered((performance.now() - exchange.started) / 1000);
@@ -67,29 +84,36 @@ export class UpstreamClient implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: ForwarderConfig,
     private readonly metrics: RelayMetrics,
   ) {
-    this.timeoutMs = config.UPSTREAM_TIMEOUT_MS;
+    this.deadlines = new Deadlines(config.UPSTREAM_TIMEOUT_MS);
     this.origins = [origin(config.WECHAT_API_BASE, 'primary', config.UPSTREAM_TIMEOUT_MS)];
     if (config.WECHAT_API_BACKUP) this.origins.push(origin(config.WECHAT_API_BACKUP, 'backup', config.UPSTREAM_TIMEOUT_MS));
   }
 
   /**
-   * Sends `request`; on a connection failure (nothing sent) tries the other origin. Resolves with
-   * WeChat's answer (buffered, or already streaming to `sink.res`) and whether the backup gave it;
-   * throws UpstreamUnreachableError when no origin could be reached, UpstreamTimeoutError,
-   * ResponseTooLargeError, or undici's error otherwise (e.g. a reset after sending).
+   * Sends `request`; on a connection failure (nothing sent) tries the other origin. `result`
+   * resolves with WeChat's answer (buffered, or already streaming into `sink`) and whether the
+   * backup gave it; rejects with UpstreamUnreachableError when no origin could be reached,
+   * UpstreamTimeoutError, ResponseTooLargeError, or undici's error otherwise (e.g. a reset after
+   * sending).
    */
-  async send(request: UpstreamRequest, sink: ExchangeSink, holder: ExchangeHolder): Promise<{ answer: UpstreamAnswer; failover: boolean }> {
+  send(request: UpstreamRequest, sink: AnswerSink, limits: ExchangeLimits): UpstreamCall {
+    const call = new UpstreamCall();
+    call.result = this.run(call, request, sink, limits);
+    return call;
+  }
+
+  private async run(call: UpstreamCall, request: UpstreamRequest, sink: AnswerSink, limits: ExchangeLimits): Promise<UpstreamResult> {
     const order = this.origins.length > 1 && Date.now() < this.primaryDownUntil ? [this.origins[1]!, this.origins[0]!] : this.origins;
     let failures: string[] | undefined;
     for (let i = 0; i < order.length; i++) {
       const target = order[i]!;
       if (i > 0) {
-        if (request.body !== undefined && !Buffer.isBuffer(request.body) && request.body.pulled > 0) break;
+        if (call.aborted || (request.body !== undefined && !Buffer.isBuffer(request.body) && request.body.pulled > 0)) break;
         this.metrics.failovers.inc();
       }
-      request.headers[1] = target.host;
-      const exchange = new UpstreamExchange(sink, this.timeoutMs, this.answered);
-      holder.exchange = exchange;
+      const exchange = new UpstreamExchange(sink, limits, this.deadlines, this.answered);
+      call.exchange = exchange;
+      if (call.aborted) exchange.abort(call.aborted);
       target.pool.dispatch({ method: request.method, path: request.path, headers: request.headers, body: request.body as Buffer | undefined }, exchange);
       try {
         return { answer: await exchange.answer, failover: target.label === 'backup' };
@@ -100,6 +124,7 @@ export class UpstreamClient implements OnApplicationShutdown {
         (failures ??= []).push(`${target.label}: ${describe(err)}`);
       }
     }
+    if (call.aborted) throw call.aborted;
     throw new UpstreamUnreachableError(`WeChat unreachable (${(failures ?? []).join('; ')})`);
   }
 
@@ -122,7 +147,7 @@ function origin(base: string, label: UpstreamOrigin['label'], timeoutMs: number)
     headersTimeout: timeoutMs + BACKSTOP_MS,
     bodyTimeout: timeoutMs,
   });
-  return { host: url.host, pool, label };
+  return { pool, label };
 }
 
 function describe(err: unknown): string {

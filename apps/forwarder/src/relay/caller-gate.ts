@@ -3,9 +3,9 @@ import type { Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { CALLER_HEADER, Reason, WxgateError } from '@wxgate/contracts';
 import type { CallRecord } from '../access-log/access-log.js';
-import { answerAndClose, rawErrorResponse, type ErrorExtras } from '../relay/relay-error.js';
-import { CallerMetrics } from './caller.metrics.js';
-import { CallerList, type Callers } from './caller-list.js';
+import { ControlPlane, type Callers } from '../control-plane/control-plane.js';
+import { CallerMetrics } from '../metrics/caller.metrics.js';
+import { answerAndClose, rawErrorResponse, type ErrorExtras } from './respond.js';
 import { fromCallerHeader, fromProxyAuthorization, isKnownCaller, MALFORMED, type PresentedCredential } from './presented-credential.js';
 
 export interface CallerRefusal extends ErrorExtras {
@@ -47,7 +47,7 @@ export class CallerGate {
   private readonly tunnels = new WeakMap<Socket, Tunnel>();
 
   constructor(
-    private readonly list: CallerList,
+    private readonly control: ControlPlane,
     private readonly metrics: CallerMetrics,
   ) {}
 
@@ -56,8 +56,8 @@ export class CallerGate {
    * while the list is being asked.
    */
   admit(req: IncomingMessage, call: CallRecord): CallerRefusal | undefined | Promise<CallerRefusal | undefined> {
-    const callers = this.list.peek();
-    if (callers === undefined) return this.list.fill().then((known) => this.check(known, req, call));
+    const callers = this.control.peekCallers();
+    if (callers === undefined) return this.control.callers().then((known) => this.check(known, req, call));
     return this.check(callers, req, call);
   }
 
@@ -78,9 +78,9 @@ export class CallerGate {
       this.tunnels.set(socket, { presented });
       outcome.open();
     };
-    const callers = this.list.peek();
+    const callers = this.control.peekCallers();
     if (callers !== undefined) return decide(callers);
-    this.list.fill().then(decide, (err: unknown) => {
+    this.control.callers().then(decide, (err: unknown) => {
       if (socket.destroyed) return;
       const reason = err instanceof WxgateError ? err.reason : Reason.TOKEN_UNAVAILABLE;
       outcome.refused(503, reason);

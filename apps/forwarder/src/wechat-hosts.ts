@@ -19,3 +19,13 @@ export function isWechatApiHost(host: string): boolean {
 export function isRelayHost(host: string): boolean {
   return isWechatApiHost(host) || isWechatPayHost(host);
 }
+
+/**
+ * `host[:port]` as a request target, CONNECT or `Host` names it, split at its last colon (an IPv6
+ * literal in brackets keeps its own); `port` is '' when there is none.
+ */
+export function splitHostPort(authority: string): { host: string; port: string } {
+  const colon = authority.lastIndexOf(':');
+  if (colon === -1 || authority.indexOf(']', colon) !== -1) return { host: authority, port: '' };
+  return { host: authority.slice(0, colon), port: authority.slice(colon + 1) };
+}

@@ -1,11 +1,11 @@
 import { Reason, Subjects, WxgateError, type CredentialRef, type TokenReply } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
-import { Metrics } from '@wxgate/platform';
+import { ManualClock, Metrics } from '@wxgate/platform';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { TokenCache, tokenKey, type TokenSource } from './token-cache.js';
+import { RelayTokens, tokenKey, type TokenSource } from './relay-tokens.js';
 
 function setup() {
-  let now = 1_000_000;
+  const clock = new ManualClock(1_000_000);
   let n = 0;
   const calls = { get: 0, invalidate: 0, reject: 0 };
   let fail: Error | undefined;
@@ -14,12 +14,12 @@ function setup() {
       calls.get++;
       await Promise.resolve();
       if (fail) throw fail;
-      return { ...ref, token: `t${++n}`, expiresAt: now + 2000 };
+      return { ...ref, token: `t${++n}`, expiresAt: clock.now() + 2000 };
     },
     async invalidateToken(ref: CredentialRef): Promise<TokenReply> {
       calls.invalidate++;
       await Promise.resolve();
-      return { ...ref, token: `t${++n}`, expiresAt: now + 2000 };
+      return { ...ref, token: `t${++n}`, expiresAt: clock.now() + 2000 };
     },
     subscribe: (subject, handle) => {
       listeners.push({ subject, handle });
@@ -29,17 +29,17 @@ function setup() {
       calls.reject++;
       await Promise.resolve();
       if (token.startsWith('foreign')) throw new WxgateError(Reason.CREDENTIAL_NOT_FOUND, 'not a token wxgate holds');
-      return { kind: 'app', appid: 'wxapp0002', token: `t${++n}`, expiresAt: now + 2000 };
+      return { kind: 'app', appid: 'wxapp0002', token: `t${++n}`, expiresAt: clock.now() + 2000 };
     },
   };
   const listeners: { subject: string; handle: (subject: string, body: unknown) => void }[] = [];
-  const cache = new TokenCache(source, new RelayMetrics(new Metrics()), () => now);
-  return { cache, calls, announce: (subject: string, body: unknown) => listeners.forEach((l) => l.handle(subject, body)), advance: (ms: number) => (now += ms), failWith: (e?: Error) => (fail = e) };
+  const cache = new RelayTokens(source, new RelayMetrics(new Metrics()), clock);
+  return { cache, calls, announce: (subject: string, body: unknown) => listeners.forEach((l) => l.handle(subject, body)), advance: (ms: number) => clock.advance(ms), failWith: (e?: Error) => (fail = e) };
 }
 
 const APP = { kind: 'app', appid: 'wxapp0001' } as const;
 
-describe('TokenCache', () => {
+describe('RelayTokens', () => {
   const key = tokenKey(APP);
 
   it('fills once for concurrent misses and then serves from memory', async () => {

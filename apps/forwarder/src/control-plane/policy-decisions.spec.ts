@@ -1,11 +1,11 @@
 import type { PolicyCheckRequest, PolicyDecision } from '@wxgate/contracts';
-import { Metrics } from '@wxgate/platform';
+import { ManualClock, Metrics } from '@wxgate/platform';
 import { NatsUnavailableError } from '@wxgate/nats';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
 import { DECISION_IDLE_TTL_MS, DECISION_REVALIDATE_MS, MAX_DECISION_BYTES, PolicyDecisions, type PolicySource } from './policy-decisions.js';
 
 function setup() {
-  let now = 0;
+  const clock = new ManualClock(0);
   const asked: PolicyCheckRequest[] = [];
   let down = false;
   const release: (() => void)[] = [];
@@ -18,8 +18,8 @@ function setup() {
       return { allowed: true, credential: { kind: 'app', appid: request.fromAppid ?? 'wxowner0001' }, tokenParam: 'access_token' };
     },
   };
-  const decisions = new PolicyDecisions(source, new RelayMetrics(new Metrics()), { ENV_ID: 'prod' }, () => now);
-  return { decisions, asked, advance: (ms: number) => (now += ms), setDown: (v: boolean) => (down = v), setHold: (v: boolean) => (hold = v), release };
+  const decisions = new PolicyDecisions(source, new RelayMetrics(new Metrics()), { ENV_ID: 'prod' }, clock);
+  return { decisions, asked, advance: (ms: number) => clock.advance(ms), setDown: (v: boolean) => (down = v), setHold: (v: boolean) => (hold = v), release };
 }
 
 /** A policy service whose replicas answer at the revision `revisionFor` gives, with a policy.changed hook. */
@@ -36,7 +36,7 @@ function revisionedSetup(revisionFor: (request: PolicyCheckRequest) => number) {
       return { unsubscribe() {} };
     }) as unknown as PolicySource['subscribe'],
   };
-  const decisions = new PolicyDecisions(source, new RelayMetrics(new Metrics()), { ENV_ID: 'prod' }, () => 0);
+  const decisions = new PolicyDecisions(source, new RelayMetrics(new Metrics()), { ENV_ID: 'prod' }, new ManualClock(0));
   decisions.onModuleInit();
   return { decisions, asked, change: (body: unknown) => changed!('wxgate.events.policy.changed.prod', body) };
 }

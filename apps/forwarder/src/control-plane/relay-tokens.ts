@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import {
   CREDENTIAL_SUBJECT_PREFIXES,
@@ -13,8 +13,9 @@ import {
   type TokenReply,
 } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
-import { CLOCK, type Clock } from '../control-plane/clock.js';
-import { ControlPlane } from '../control-plane/control-plane.js';
+import { Clock, SingleFlight } from '@wxgate/platform';
+import { LRUCache } from 'lru-cache';
+import { ControlPlaneClient } from './control-plane.client.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
 
 export interface CachedToken {
@@ -28,12 +29,12 @@ export interface CachedToken {
   expiresAt: number;
 }
 
-/** What the cache needs from the token-refresher (ControlPlane in production, fakes in tests). */
+/** What the cache needs from the token-refresher (ControlPlaneClient in production, fakes in tests). */
 export interface TokenSource {
   getToken(ref: CredentialRef): Promise<TokenReply>;
   invalidateToken(ref: CredentialRef, token: string): Promise<TokenReply>;
   rejectToken?(token: string): Promise<TokenReply>;
-  subscribe?: ControlPlane['subscribe'];
+  subscribe?: ControlPlaneClient['subscribe'];
 }
 
 /** The cache key of a credential: an authorizer's is its pair. */
@@ -49,23 +50,26 @@ const FOREIGN_TOKEN_MS = 60_000;
  * Concurrent misses share one NATS request (single flight), and so do concurrent invalidations.
  */
 @Injectable()
-export class TokenCache implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('TokenCache');
+export class RelayTokens implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('RelayTokens');
   private readonly entries = new Map<string, CachedToken>();
   /** The same entries by token: a caller-supplied token is recognised as one wxgate issued. */
   private readonly byToken = new Map<string, CachedToken>();
-  private readonly filling = new Map<string, Promise<CachedToken>>();
-  private readonly invalidating = new Map<string, Promise<CachedToken>>();
-  private readonly rejecting = new Map<string, Promise<CachedToken | undefined>>();
-  /** Caller tokens the refresher said are not wxgate's, until when (not asked about again meanwhile). */
-  private readonly foreign = new Map<string, number>();
+  private readonly filling = new SingleFlight<string, CachedToken>();
+  private readonly invalidating = new SingleFlight<string, CachedToken>();
+  private readonly rejecting = new SingleFlight<string, CachedToken | undefined>();
+  /** Caller tokens the refresher said are not wxgate's (not asked about again for FOREIGN_TOKEN_MS). */
+  private readonly foreign: LRUCache<string, true>;
   private subscription?: Subscription;
 
   constructor(
-    @Inject(ControlPlane) private readonly source: TokenSource,
+    @Inject(ControlPlaneClient) private readonly source: TokenSource,
     private readonly metrics: RelayMetrics,
-    @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    // lru-cache keeps an entry while its age ≤ ttl: one less makes it stale at FOREIGN_TOKEN_MS.
+    this.foreign = new LRUCache<string, true>({ max: FOREIGN_TOKENS_KEPT, ttl: FOREIGN_TOKEN_MS - 1, perf: { now: () => clock.now() }, ttlResolution: 0 });
+  }
 
   onModuleInit(): void {
     this.subscription = this.source.subscribe?.(Subjects.events.tokenRefreshedAll, (subject, body) => {
@@ -83,7 +87,7 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
   /** The cached token when it is still valid (the hot path: no promise, no NATS). */
   peek(key: string): CachedToken | undefined {
     const entry = this.entries.get(key);
-    if (entry !== undefined && this.now() < entry.expiresAt) {
+    if (entry !== undefined && this.clock.now() < entry.expiresAt) {
       this.metrics.tokenHit.inc();
       return entry;
     }
@@ -94,15 +98,12 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
   fill(ref: CredentialRef): Promise<CachedToken> {
     const key = tokenKey(ref);
     this.metrics.tokenMiss.inc();
-    let pending = this.filling.get(key);
-    if (!pending) {
-      pending = this.source
-        .getToken(ref)
-        .then((reply) => this.store(key, ref, reply), (err: unknown) => Promise.reject(unavailable(err)))
-        .finally(() => this.filling.delete(key));
-      this.filling.set(key, pending);
-    }
-    return pending;
+    return this.filling.run(key, () =>
+      this.source.getToken(ref).then(
+        (reply) => this.store(key, ref, reply),
+        (err: unknown) => Promise.reject(unavailable(err)),
+      ),
+    );
   }
 
   /**
@@ -112,17 +113,14 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
   invalidate(ref: CredentialRef, rejected: string): Promise<CachedToken> {
     const key = tokenKey(ref);
     const current = this.entries.get(key);
-    if (current && current.token !== rejected && this.now() < current.expiresAt) return Promise.resolve(current);
-    let pending = this.invalidating.get(key);
-    if (!pending) {
+    if (current && current.token !== rejected && this.clock.now() < current.expiresAt) return Promise.resolve(current);
+    return this.invalidating.run(key, () => {
       if (current?.token === rejected) this.drop(key);
-      pending = this.source
-        .invalidateToken(ref, rejected)
-        .then((reply) => this.store(key, ref, reply), (err: unknown) => Promise.reject(unavailable(err)))
-        .finally(() => this.invalidating.delete(key));
-      this.invalidating.set(key, pending);
-    }
-    return pending;
+      return this.source.invalidateToken(ref, rejected).then(
+        (reply) => this.store(key, ref, reply),
+        (err: unknown) => Promise.reject(unavailable(err)),
+      );
+    });
   }
 
   /** A token the refresher issued to a caller (a token endpoint's answer): cached like a fill. */
@@ -133,7 +131,7 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
   /** The credential whose current token this is, when this cache holds it (still valid). */
   ownerOf(token: string): CachedToken | undefined {
     const entry = this.byToken.get(token);
-    return entry !== undefined && this.now() < entry.expiresAt ? entry : undefined;
+    return entry !== undefined && this.clock.now() < entry.expiresAt ? entry : undefined;
   }
 
   /**
@@ -142,29 +140,20 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
    * wxgate's is remembered for a minute, so a caller with a foreign token costs one request.
    */
   rejectUnknown(token: string): Promise<CachedToken | undefined> {
-    const until = this.foreign.get(token);
-    if ((until !== undefined && this.now() < until) || !this.source.rejectToken) return Promise.resolve(undefined);
-    let pending = this.rejecting.get(token);
-    if (!pending) {
-      pending = this.source
-        .rejectToken(token)
+    const source = this.source;
+    if (this.foreign.has(token) || !source.rejectToken) return Promise.resolve(undefined);
+    return this.rejecting.run(token, () =>
+      source
+        .rejectToken!(token)
         .then(
           (reply) => this.store(tokenKey(reply), reply, reply),
           (err: unknown) => {
-            if (err instanceof WxgateError && err.reason === Reason.CREDENTIAL_NOT_FOUND) this.markForeign(token);
+            if (err instanceof WxgateError && err.reason === Reason.CREDENTIAL_NOT_FOUND) this.foreign.set(token, true);
             return undefined;
           },
         )
-        .catch(() => undefined)
-        .finally(() => this.rejecting.delete(token));
-      this.rejecting.set(token, pending);
-    }
-    return pending;
-  }
-
-  private markForeign(token: string): void {
-    if (this.foreign.size >= FOREIGN_TOKENS_KEPT) this.foreign.delete(this.foreign.keys().next().value!);
-    this.foreign.set(token, this.now() + FOREIGN_TOKEN_MS);
+        .catch(() => undefined),
+    );
   }
 
   /** `token.refreshed`: the entry is stale unless it already is the announced token. */
@@ -188,7 +177,7 @@ export class TokenCache implements OnModuleInit, OnModuleDestroy {
       throw new WxgateError(Reason.TOKEN_UNAVAILABLE, `the token-refresher answered no token for ${describeCredential(ref)}`);
     }
     const entry: CachedToken = { ...credentialOf(ref), token: reply.token, encoded: encodeURIComponent(reply.token), expiresAt: reply.expiresAt };
-    if (this.now() < entry.expiresAt) {
+    if (this.clock.now() < entry.expiresAt) {
       this.drop(key);
       this.entries.set(key, entry);
       this.byToken.set(entry.token, entry);

@@ -1,4 +1,5 @@
 import type { CallerHashesReply } from '@wxgate/contracts';
+import { Clock, ManualClock } from '@wxgate/platform';
 import { CALLERS_REVALIDATE_MS, CallerList, type CallerSource } from './caller-list.js';
 
 /** A policy stand-in whose answers the test releases one by one, and the broadcast it would send. */
@@ -20,7 +21,7 @@ const settle = () => new Promise((r) => setImmediate(r));
 describe('the forwarder’s caller list', () => {
   it('drops the list on policy.changed and makes calls wait for the new answer, not the old one', async () => {
     const fake = fakeSource();
-    const list = new CallerList(fake.source, { ENV_ID: 'e' });
+    const list = new CallerList(fake.source, { ENV_ID: 'e' }, new Clock());
     list.onModuleInit();
     list.onApplicationBootstrap();
     fake.pending.shift()!.resolve(reply('a', 'b'));
@@ -36,7 +37,7 @@ describe('the forwarder’s caller list', () => {
 
   it('does not keep an answer asked before a change', async () => {
     const fake = fakeSource();
-    const list = new CallerList(fake.source, { ENV_ID: 'e' });
+    const list = new CallerList(fake.source, { ENV_ID: 'e' }, new Clock());
     list.onModuleInit();
     void list.fill();
     const before = fake.pending.shift()!;
@@ -51,12 +52,12 @@ describe('the forwarder’s caller list', () => {
 
   it('re-asks in the background after a while, serving the known list meanwhile and after a failure', async () => {
     const fake = fakeSource();
-    let now = 1_000_000;
-    const list = new CallerList(fake.source, { ENV_ID: 'e' }, () => now);
+    const clock = new ManualClock(1_000_000);
+    const list = new CallerList(fake.source, { ENV_ID: 'e' }, clock);
     void list.fill();
     fake.pending.shift()!.resolve(reply('a'));
     await settle();
-    now += CALLERS_REVALIDATE_MS + 1;
+    clock.advance(CALLERS_REVALIDATE_MS + 1);
     expect([...list.peek()!.keys()]).toEqual(['a']);
     expect(fake.pending).toHaveLength(1);
     fake.pending.shift()!.reject(new Error('no responders'));
@@ -68,7 +69,7 @@ describe('the forwarder’s caller list', () => {
 
   it('fails closed with TOKEN_UNAVAILABLE when there is no list and policy does not answer', async () => {
     const fake = fakeSource();
-    const list = new CallerList(fake.source, { ENV_ID: 'e' });
+    const list = new CallerList(fake.source, { ENV_ID: 'e' }, new Clock());
     const filling = list.fill();
     fake.pending.shift()!.reject(new Error('timeout'));
     await expect(filling).rejects.toMatchObject({ reason: 'TOKEN_UNAVAILABLE' });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@wxgate/platform';
 import type { ForwarderConfig } from '../config.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { UpstreamClient } from '../upstream/upstream.client.js';
+import { UpstreamClient } from './upstream.client.js';
 
 /** The same keep-alive pools, failover and timeouts as the WeChat relay, to WECHATPAY_API_BASE (and its backup). */
 @Injectable()

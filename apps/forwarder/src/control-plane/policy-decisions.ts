@@ -1,14 +1,13 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { LRUCache } from 'lru-cache';
-import { APP_CONFIG } from '@wxgate/platform';
+import { APP_CONFIG, Clock, SingleFlight } from '@wxgate/platform';
 import { allowlistPathProblem, APPID_PATTERN, PolicyChangedEvent, Reason, Subjects, WxgateError, type PayPolicyDecision, type PolicyCheckRequest, type PolicyDecision } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
 import type { ForwarderConfig } from '../config.js';
-import { CLOCK, type Clock } from '../control-plane/clock.js';
-import { ControlPlane } from '../control-plane/control-plane.js';
+import { ControlPlaneClient } from './control-plane.client.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { tokenKey } from '../tokens/token-cache.js';
+import { tokenKey } from './relay-tokens.js';
 import { PolicyRevisionWatermark } from './policy-revision.js';
 
 export interface CachedDecision {
@@ -20,8 +19,8 @@ export interface CachedDecision {
 
 export interface PolicySource {
   checkPolicy(request: PolicyCheckRequest): Promise<PolicyDecision>;
-  subscribe?: ControlPlane['subscribe'];
-  onReconnect?: ControlPlane['onReconnect'];
+  subscribe?: ControlPlaneClient['subscribe'];
+  onReconnect?: ControlPlaneClient['onReconnect'];
 }
 
 /** After this long a decision is re-asked in the background (the stale one keeps serving). */
@@ -48,17 +47,17 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('PolicyDecisions');
   private readonly envId: string;
   private readonly entries: LRUCache<string, CachedDecision>;
-  private readonly filling = new Map<string, Promise<CachedDecision>>();
+  private readonly filling = new SingleFlight<string, CachedDecision>();
   /** Bumped by every drop, so an answer asked before a change is not cached after it. */
   private generation = 0;
   private readonly revision = new PolicyRevisionWatermark();
   private subscription?: Subscription;
 
   constructor(
-    @Inject(ControlPlane) private readonly source: PolicySource,
+    @Inject(ControlPlaneClient) private readonly source: PolicySource,
     private readonly metrics: RelayMetrics,
     @Inject(APP_CONFIG) config: Pick<ForwarderConfig, 'ENV_ID'>,
-    @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
+    private readonly clock: Clock,
   ) {
     this.envId = config.ENV_ID;
     this.entries = new LRUCache<string, CachedDecision>({
@@ -69,7 +68,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
       ttl: DECISION_IDLE_TTL_MS,
       updateAgeOnGet: true,
       // The revalidation clock is `fetchedAt`; the TTL only forgets idle entries.
-      perf: { now: () => this.now() },
+      perf: { now: () => clock.now() },
       ttlResolution: 0,
     });
   }
@@ -91,7 +90,7 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     this.metrics.policyHit.inc();
-    if (this.now() - entry.fetchedAt > DECISION_REVALIDATE_MS && !this.filling.has(key)) {
+    if (this.clock.now() - entry.fetchedAt > DECISION_REVALIDATE_MS && this.filling.get(key) === undefined) {
       this.ask(key, checkRequest(this.envId, path, fromAppid), mayEverBeAllowed(path, fromAppid)).catch(() => undefined);
     }
     return entry;
@@ -134,20 +133,18 @@ export class PolicyDecisions implements OnModuleInit, OnModuleDestroy {
 
   /** `cacheable`: false for a question no allowlist can ever admit (not worth a slot). */
   private ask(key: string, request: PolicyCheckRequest, cacheable: boolean): Promise<CachedDecision> {
-    const generation = this.generation;
-    const pending = this.askCurrent(request)
-      .then(
+    return this.filling.run(key, () => {
+      const generation = this.generation;
+      return this.askCurrent(request).then(
         (decision) => {
-          const entry: CachedDecision = { decision, fetchedAt: this.now() };
+          const entry: CachedDecision = { decision, fetchedAt: this.clock.now() };
           if (decision.allowed && request.api !== 'pay') entry.tokenKey = tokenKey(decision.credential);
           if (generation === this.generation && cacheable) this.entries.set(key, entry);
           return entry;
         },
         (err: unknown) => Promise.reject(policyUnavailable(err)),
-      )
-      .finally(() => this.filling.delete(key));
-    this.filling.set(key, pending);
-    return pending;
+      );
+    });
   }
 
   /** An answer holding every change heard of, even one heard while asking. */

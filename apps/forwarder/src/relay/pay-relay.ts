@@ -1,33 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isPayPath, Reason, REASON_HTTP_STATUS, WxgateError } from '@wxgate/contracts';
+import { isPayPath, Reason, WxgateError } from '@wxgate/contracts';
 import { APP_CONFIG } from '@wxgate/platform';
-import { isWechatPayHost, signatureHeadersFrom, verifyAnswerSignature, type KeyLookup } from '@wxgate/wechatpay';
+import { isWechatPayHost, signatureHeadersFrom, WECHATPAY_API_HOSTS, verifyAnswerSignature, type KeyLookup } from '@wxgate/wechatpay';
 import type { CallRecord } from '../access-log/access-log.js';
 import type { ForwarderConfig } from '../config.js';
-import { peerAddress, upstreamRequestHeaders } from '../relay/relay-headers.js';
-import type { RelayTarget } from '../relay/request-target.js';
-import { prepareBody, RequestTooLargeError } from '../relay/request-body.js';
+import { ControlPlane } from '../control-plane/control-plane.js';
+import { PayUpstreamClient } from '../upstream/pay-upstream.client.js';
 import { ResponseTooLargeError, UpstreamTimeoutError, type BufferedAnswer } from '../upstream/upstream-exchange.js';
 import { UpstreamUnreachableError, type UpstreamRequest } from '../upstream/upstream.client.js';
-import { PayControl } from './pay-control.js';
-import { PayUpstreamClient } from './pay-upstream.client.js';
+import { splitHostPort } from '../wechat-hosts.js';
+import { peerAddress, upstreamRequestHeaders } from './relay-headers.js';
+import { prepareBody, RequestTooLargeError } from './request-body.js';
+import type { RelayTarget } from './request-target.js';
+import { sendBuffered, sendPayError, StreamedAnswer } from './respond.js';
+
+/** A `Host` shorter than this names no WeChat Pay host (the common case is told without splitting it). */
+const SHORTEST_PAY_HOST = Math.min(...WECHATPAY_API_HOSTS.map((h) => h.length));
 
 /** WeChat Pay bodies are small JSON; this much is read and signed. */
 export const MAX_PAY_BODY_BYTES = 1024 * 1024;
-
-/** wxgate's own errors on a WeChat Pay call, in WeChat Pay's shape `{"code","message"}`. */
-export function sendPayError(res: ServerResponse, call: CallRecord, reason: Reason, message: string): void {
-  call.reason = reason;
-  call.status = REASON_HTTP_STATUS[reason];
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ code: reason, message });
-  res.writeHead(call.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-openapi-seqid': call.seqid });
-  res.end(body);
-}
 
 /** `from_mchid` (removed from what is relayed); repeated → BAD_QUERY. */
 export function splitFromMchid(rawQuery: string): { fromMchid?: string; query: string } | 'repeated' {
@@ -55,7 +47,7 @@ export class PayRelay {
 
   constructor(
     @Inject(APP_CONFIG) config: ForwarderConfig,
-    private readonly control: PayControl,
+    private readonly control: ControlPlane,
     private readonly upstream: PayUpstreamClient,
   ) {
     this.maxAnswer = config.MAX_BODY_BYTES;
@@ -64,8 +56,9 @@ export class PayRelay {
   /** By host (absolute-form, CONNECT, by name) or, in base-URL form, by a `/v3/` path. */
   isPayCall(req: IncomingMessage, target: RelayTarget): boolean {
     if (target.host) return isWechatPayHost(target.host);
-    const host = (req.headers.host ?? '').replace(/:\d*$/, '');
-    return isWechatPayHost(host) || isPayPath(target.path);
+    if (isPayPath(target.path)) return true;
+    const host = req.headers.host;
+    return host !== undefined && host.length >= SHORTEST_PAY_HOST && isWechatPayHost(splitHostPort(host).host);
   }
 
   async relay(req: IncomingMessage, res: ServerResponse, call: CallRecord, target: RelayTarget): Promise<void> {
@@ -83,7 +76,7 @@ export class PayRelay {
     const ownAuthorization = req.headers.authorization !== undefined;
     let mchid: string | undefined;
     if (!ownAuthorization) {
-      const decision = await this.control.decide(path, split.fromMchid);
+      const decision = await this.control.payDecision(path, split.fromMchid);
       if (!decision.allowed) return sendPayError(res, call, decision.reason, decision.message);
       mchid = decision.credential.mchid;
     }
@@ -99,20 +92,17 @@ export class PayRelay {
       return;
     }
 
-    const headers = upstreamRequestHeaders(req.rawHeaders, { host: '', peer: peerAddress(req.socket.remoteAddress), keepContentLength: false });
-    if (mchid) headers.push('authorization', await this.control.sign(mchid, call.method, url, body.toString('utf8')));
+    const headers = upstreamRequestHeaders(req.rawHeaders, { peer: peerAddress(req.socket.remoteAddress), keepContentLength: false });
+    if (mchid) headers.push('authorization', await this.control.paySignature(mchid, call.method, url, body.toString('utf8')));
     const request: UpstreamRequest = { method: call.method as 'GET' | 'POST', path: url, headers, body: body.length > 0 ? body : undefined };
-    const { answer, failover } = await this.upstream.send(request, { res, seqid: call.seqid, maxBody: this.maxAnswer, bufferAll: true }, {});
+    const { answer, failover } = await this.upstream.send(request, new StreamedAnswer(res, call), { maxBody: this.maxAnswer, bufferAll: true }).result;
     if (failover) call.failover = true;
     if (answer.kind !== 'buffered') throw new Error('a WeChat Pay answer was streamed');
     if (mchid && answer.statusCode >= 200 && answer.statusCode < 300 && !(await this.#verified(mchid, answer))) {
       this.logger.warn(`seqid ${call.seqid}: WeChat Pay answer ${answer.statusCode} for merchant ${mchid} failed signature verification`);
       return sendPayError(res, call, Reason.UPSTREAM_SIGNATURE_INVALID, 'the WeChat Pay answer is not signed by a WeChat Pay key of this merchant');
     }
-    call.status = answer.statusCode;
-    if (res.destroyed) return;
-    res.writeHead(answer.statusCode, answer.headers);
-    res.end(answer.body);
+    sendBuffered(res, call, answer);
   }
 
   async #verified(mchid: string, answer: BufferedAnswer): Promise<boolean> {
@@ -120,10 +110,10 @@ export class PayRelay {
     for (let i = 0; i < answer.headers.length; i += 2) headers[answer.headers[i]!] = answer.headers[i + 1]!;
     const signed = signatureHeadersFrom(headers);
     const verify = (keys: KeyLookup) => verifyAnswerSignature(signed, answer.body, keys);
-    const first = verify(await this.control.keys(mchid));
+    const first = verify(await this.control.payKeys(mchid));
     if (first.ok) return true;
     if (first.failure !== 'UNKNOWN_SERIAL') return false;
-    return verify(await this.control.keys(mchid, true)).ok;
+    return verify(await this.control.payKeys(mchid, true)).ok;
   }
 
   #failed(res: ServerResponse, call: CallRecord, err: unknown): void {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Metrics } from '@wxgate/platform';
 import { Counter } from 'prom-client';
-import { flush, PendingCount } from '../metrics/relay.metrics.js';
+import { flush, PendingCount } from './relay.metrics.js';
 
 /**
  * Who used the relay: connections refused by source address (labelled by port only, never by

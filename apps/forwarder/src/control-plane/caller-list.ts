@@ -1,19 +1,18 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { Subjects, type CallerHashesReply } from '@wxgate/contracts';
-import { APP_CONFIG } from '@wxgate/platform';
+import { APP_CONFIG, Clock } from '@wxgate/platform';
 import type { ForwarderConfig } from '../config.js';
-import { CLOCK, type Clock } from '../control-plane/clock.js';
-import { ControlPlane } from '../control-plane/control-plane.js';
-import { policyUnavailable } from '../decisions/policy-decisions.js';
+import { ControlPlaneClient } from './control-plane.client.js';
+import { policyUnavailable } from './policy-decisions.js';
 
 /** name → SHA-256 of the secret. Empty: the environment lists no callers, anyone allowed in may call. */
 export type Callers = ReadonlyMap<string, Buffer>;
 
 export interface CallerSource {
   callerHashes(envId: string): Promise<CallerHashesReply>;
-  subscribe?: ControlPlane['subscribe'];
-  onReconnect?: ControlPlane['onReconnect'];
+  subscribe?: ControlPlaneClient['subscribe'];
+  onReconnect?: ControlPlaneClient['onReconnect'];
 }
 
 /** A known list is re-asked in the background this often, in case a broadcast was lost. */
@@ -43,9 +42,9 @@ export class CallerList implements OnModuleInit, OnApplicationBootstrap, OnModul
   private loggedSize?: number;
 
   constructor(
-    @Inject(ControlPlane) private readonly source: CallerSource,
+    @Inject(ControlPlaneClient) private readonly source: CallerSource,
     @Inject(APP_CONFIG) config: Pick<ForwarderConfig, 'ENV_ID'>,
-    @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
+    private readonly clock: Clock,
   ) {
     this.envId = config.ENV_ID;
   }
@@ -71,7 +70,7 @@ export class CallerList implements OnModuleInit, OnApplicationBootstrap, OnModul
   /** The known list (the hot path), or `undefined` when it must be asked first. */
   peek(): Callers | undefined {
     if (this.callers !== undefined && !this.filling) {
-      const now = this.now();
+      const now = this.clock.now();
       if (now - this.fetchedAt > CALLERS_REVALIDATE_MS && now - this.askedAt > RETRY_MS) this.ask().catch(() => undefined);
     }
     return this.callers;
@@ -91,7 +90,7 @@ export class CallerList implements OnModuleInit, OnApplicationBootstrap, OnModul
 
   private ask(): Promise<Callers> {
     const generation = this.generation;
-    this.askedAt = this.now();
+    this.askedAt = this.clock.now();
     const pending = this.source.callerHashes(this.envId).then(
       (reply) => {
         const callers: Callers = new Map(reply.callers.map((c) => [c.name, Buffer.from(c.secretHash, 'hex')]));
@@ -99,7 +98,7 @@ export class CallerList implements OnModuleInit, OnApplicationBootstrap, OnModul
           if (this.loggedSize !== callers.size) this.logger.log(`env ${this.envId} has ${callers.size} caller(s)${callers.size === 0 ? ': no caller credential required' : ''}`);
           this.loggedSize = callers.size;
           this.callers = callers;
-          this.fetchedAt = this.now();
+          this.fetchedAt = this.clock.now();
         }
         return callers;
       },

@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Reason, Subjects, WxgateError, type AuthorizationIssueReply, type CredentialRef, type TokenReply } from '@wxgate/contracts';
 import { NatsUnavailableError } from '@wxgate/nats';
+import { Clock } from '@wxgate/platform';
 import type { CallRecord } from '../access-log/access-log.js';
-import { CLOCK, type Clock } from '../control-plane/clock.js';
 import { ControlPlane } from '../control-plane/control-plane.js';
 import { RelayMetrics } from '../metrics/relay.metrics.js';
-import { sendRelayError } from '../relay/relay-error.js';
-import { prepareBody, StreamedBody } from '../relay/request-body.js';
-import { TokenCache } from '../tokens/token-cache.js';
+import { prepareBody, StreamedBody } from './request-body.js';
+import { sendAnswer, sendError } from './respond.js';
 import { isTokenRequestProblem, readTokenRequest, type TokenRequest } from './token-request.js';
 
 /** Token-endpoint bodies are a few fields; anything larger is not one. */
@@ -50,9 +49,8 @@ const ENDPOINT_LABEL: Readonly<Record<TokenRequest['kind'], string>> = { app: 'a
 export class TokenEndpoints {
   constructor(
     private readonly controlPlane: ControlPlane,
-    private readonly tokens: TokenCache,
     private readonly metrics: RelayMetrics,
-    @Optional() @Inject(CLOCK) private readonly now: Clock = Date.now,
+    private readonly clock: Clock,
   ) {}
 
   async answer(req: IncomingMessage, res: ServerResponse, call: CallRecord, path: string, rawQuery: string): Promise<void> {
@@ -74,24 +72,18 @@ export class TokenEndpoints {
       if (err instanceof WxgateError && err.reason === Reason.CREDENTIAL_REJECTED) {
         this.metrics.tokenEndpointAnswers.labels(endpoint, 'rejected').inc();
         // WeChat's own answer to a wrong secret or token: HTTP 200 with the errcode.
-        return this.send(res, call, 200, { errcode: err.errcode, errmsg: err.message }, err.errcode);
+        return sendAnswer(res, call, 200, { errcode: err.errcode, errmsg: err.message }, err.errcode);
       }
       if (err instanceof WxgateError && (err.reason === Reason.CREDENTIAL_NOT_FOUND || err.reason === Reason.BAD_REQUEST)) {
         this.metrics.tokenEndpointAnswers.labels(endpoint, 'reserved').inc();
         return this.reserved(res, call, `${path} is answered by wxgate from its own tokens, and ${howToAdd(request)}`);
       }
       this.metrics.tokenEndpointAnswers.labels(endpoint, 'unavailable').inc();
-      call.reason = Reason.TOKEN_UNAVAILABLE;
-      if (err instanceof WxgateError) {
-        call.status = sendRelayError(res, call.seqid, Reason.TOKEN_UNAVAILABLE, err.message, err.reason === Reason.TOKEN_UNAVAILABLE ? err.errcode : undefined);
-      } else {
-        const cause = err instanceof NatsUnavailableError ? 'token-refresher unreachable' : 'token lookup failed';
-        call.status = sendRelayError(res, call.seqid, Reason.TOKEN_UNAVAILABLE, cause);
-      }
-      return;
+      if (err instanceof WxgateError) return sendError(res, call, Reason.TOKEN_UNAVAILABLE, err.message, err.reason === Reason.TOKEN_UNAVAILABLE ? err.errcode : undefined);
+      return sendError(res, call, Reason.TOKEN_UNAVAILABLE, err instanceof NatsUnavailableError ? 'token-refresher unreachable' : 'token lookup failed');
     }
     this.metrics.tokenEndpointAnswers.labels(endpoint, 'issued').inc();
-    this.send(res, call, 200, answer, undefined);
+    sendAnswer(res, call, 200, answer, undefined);
   }
 
   private async issue(request: TokenRequest): Promise<object> {
@@ -136,7 +128,7 @@ export class TokenEndpoints {
   /** The forwarder recognises the token when the SDK brings it back and WeChat rejects it (an authorizer's by its pair). */
   private remember(ref: CredentialRef, token: { token: string; expiresAt: number }): void {
     try {
-      this.tokens.remember({ kind: ref.kind, appid: ref.appid, ...(ref.componentAppid ? { componentAppid: ref.componentAppid } : {}), token: token.token, expiresAt: token.expiresAt });
+      this.controlPlane.rememberToken({ kind: ref.kind, appid: ref.appid, ...(ref.componentAppid ? { componentAppid: ref.componentAppid } : {}), token: token.token, expiresAt: token.expiresAt });
     } catch {
       // An already expired answer is not worth recognising; the caller still gets it.
     }
@@ -144,20 +136,10 @@ export class TokenEndpoints {
 
   /** WeChat's `expires_in`: the whole seconds the token has left. */
   private secondsLeft(expiresAt: number): number {
-    return Math.max(0, Math.floor((expiresAt - this.now()) / 1000));
+    return Math.max(0, Math.floor((expiresAt - this.clock.now()) / 1000));
   }
 
   private reserved(res: ServerResponse, call: CallRecord, message: string): void {
-    call.reason = Reason.RESERVED_PATH;
-    call.status = sendRelayError(res, call.seqid, Reason.RESERVED_PATH, message);
-  }
-
-  private send(res: ServerResponse, call: CallRecord, status: number, answer: object, errcode: number | undefined): void {
-    call.status = status;
-    call.errcode = errcode;
-    if (res.destroyed) return;
-    const body = JSON.stringify(answer);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-openapi-seqid': call.seqid });
-    res.end(body);
+    sendError(res, call, Reason.RESERVED_PATH, message);
   }
 }

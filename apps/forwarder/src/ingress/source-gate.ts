@@ -3,10 +3,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Reason } from '@wxgate/contracts';
 import { APP_CONFIG, type AddressAllowlist } from '@wxgate/platform';
 import type { ForwarderConfig } from '../config.js';
-import { answerAndClose, rawErrorResponse } from '../relay/relay-error.js';
+import { CallerMetrics } from '../metrics/caller.metrics.js';
 import { peerAddress } from '../relay/relay-headers.js';
+import { answerAndClose, rawErrorResponse } from '../relay/respond.js';
 import { newSeqid } from '../relay/seqid.js';
-import { CallerMetrics } from './caller.metrics.js';
 
 const LOG_EVERY_MS = 60_000;
 
