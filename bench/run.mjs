@@ -18,6 +18,7 @@
 //                    --cpu-prof into bench/profiles/ and print the top self-time frames
 // BENCH_HEAP_PROF    `1` or a comma list of apps: sample their allocations (collected objects
 //                    included) during each measured load, into bench/profiles/heap-<app>/
+// BENCH_NODE_ARGS    node flags for every process under test (services and baselines alike), e.g. `--trace-gc`
 // BENCH_KEEP_TMP     `1`: keep the temp directory (logs, databases) for a look afterwards
 // BENCH_DIST         run the apps from another build directory (default ./dist), e.g. a patched
 //                    copy, to measure a fix against the same baselines before it lands
@@ -39,6 +40,7 @@ const WARMUP_S = Math.min(2, DURATION_S);
 const PROFILED = profiledApps(process.env.BENCH_CPU_PROF);
 const HEAP_PROFILED = profiledApps(process.env.BENCH_HEAP_PROF);
 const KEEP_TMP = process.env.BENCH_KEEP_TMP === '1';
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const DIST = path.resolve(process.env.BENCH_DIST || path.join(ROOT, 'dist'));
 
 const COMPONENT = { appid: 'wxbe9c00000000c001', secret: randomBytes(16).toString('hex'), token: randomBytes(12).toString('hex'), encodingAesKey: aesKey() };
@@ -116,7 +118,7 @@ class Bench {
   }
 
   profilingArgs(app) {
-    const args = [];
+    const args = [...NODE_ARGS];
     if (PROFILED.has(app)) args.push('--cpu-prof', `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`);
     if (HEAP_PROFILED.has(app)) args.push('--import', path.join(ROOT, 'bench/lib/heap-sampler.mjs'));
     return args;
