@@ -2,6 +2,8 @@ import { PassThrough } from 'node:stream';
 import { BodyTooLarge, ClientGone, readCapped, readUpTo } from './capped-body.js';
 import { ManualClock } from './clock.js';
 import { SingleFlight } from './single-flight.js';
+import { flushPending, PendingCount } from './metrics.js';
+import { Counter, Registry } from 'prom-client';
 
 describe('readUpTo / readCapped', () => {
   it('reads a body that fits whole', async () => {
@@ -70,5 +72,31 @@ describe('ManualClock', () => {
     await clock.sleep(10);
     expect(clock.now()).toBe(1015);
     expect(clock.random()).toBe(0.5);
+  });
+});
+
+describe('PendingCount', () => {
+  it('counts into a plain number and adds it to its counter, by its labels, when the registry is read', async () => {
+    const registry = new Registry();
+    const ok = new PendingCount(['ok', '']);
+    const denied = new PendingCount(['denied', 'X']);
+    new Counter({
+      name: 'pending_total',
+      help: 'h',
+      labelNames: ['decision', 'reason'],
+      registers: [registry],
+      collect() {
+        flushPending(this, [ok, denied]);
+      },
+    });
+    for (let i = 0; i < 3; i++) ok.inc();
+    denied.inc();
+    expect(await registry.metrics()).toContain('pending_total{decision="ok",reason=""} 3');
+    expect(await registry.metrics()).toContain('pending_total{decision="denied",reason="X"} 1');
+    ok.inc();
+    const text = await registry.metrics();
+    expect(text).toContain('pending_total{decision="ok",reason=""} 4');
+    expect(text).toContain('pending_total{decision="denied",reason="X"} 1');
+    expect(ok.n).toBe(0);
   });
 });
