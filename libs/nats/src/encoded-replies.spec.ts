@@ -60,4 +60,33 @@ describe('EncodedReplies', () => {
     for (let i = 0; i < 10; i++) replies.encode(`k${i}`, token(`t${i}`));
     expect(replies.size).toBe(3);
   });
+
+  it('keeps the bytes of a frozen reply by the object: answered again without a compare, and a new object is looked at afresh', () => {
+    const replies = new EncodedReplies();
+    const held = Object.freeze(token('t1'));
+    const first = replies.encode('k', held);
+    expect(text(first)).toBe(JSON.stringify(held));
+    expect(replies.encode('k', held)).toBe(first);
+    // Another key, the same object: still the object's bytes (they depend on nothing else).
+    expect(replies.encode('other', held)).toBe(first);
+    const changed = Object.freeze(token('t2'));
+    expect(text(replies.encode('k', changed))).toBe(JSON.stringify(changed));
+    expect(replies.encode('k', held)).toBe(first);
+  });
+
+  it('does not keep by the object a frozen reply with a getter or an object field', () => {
+    const replies = new EncodedReplies();
+    let value = 't1';
+    const getter = Object.freeze(
+      Object.defineProperty({ kind: 'app', appid: 'wx1234567890abcdef', expiresAt: 1_000 }, 'token', { get: () => value, enumerable: true }),
+    );
+    expect(text(replies.encode('g', getter))).toContain('"token":"t1"');
+    value = 't2';
+    expect(text(replies.encode('g', getter))).toContain('"token":"t2"');
+    const nested = { kind: 'app', credential: { appid: 'wx1' } };
+    Object.freeze(nested);
+    replies.encode('n', nested);
+    nested.credential.appid = 'wx2';
+    expect(text(replies.encode('n', nested))).toBe(JSON.stringify(nested));
+  });
 });

@@ -25,9 +25,15 @@ export const ENCODED_REPLIES_MAX = 10_000;
  * expiry, a field more or less, or a mutation in place is a miss and is encoded afresh, so a
  * changed reply is never answered from an old encoding. A reply with an object-valued field is
  * never kept.
+ *
+ * A frozen flat reply cannot change, so its bytes are also kept by the object itself (a WeakMap,
+ * gone with the object): answering it again is one lookup, no key, no field compare. A holder
+ * that replaces the object whenever the reply changes (HeldTokens) never has an old encoding
+ * answered.
  */
 export class EncodedReplies {
   readonly #entries: LRUCache<string, Entry>;
+  readonly #frozen = new WeakMap<object, Uint8Array>();
 
   constructor(max = ENCODED_REPLIES_MAX) {
     this.#entries = new LRUCache({ max });
@@ -35,12 +41,22 @@ export class EncodedReplies {
 
   /** The JSON bytes of `reply`, reused when `key` last encoded the same flat reply. */
   encode(key: string, reply: object): Uint8Array {
+    const kept = this.#frozen.get(reply);
+    if (kept !== undefined) return kept;
     const entry = this.#entries.get(key);
-    if (entry !== undefined && sameAs(entry, reply as Flat)) return entry.bytes;
+    if (entry !== undefined && sameAs(entry, reply as Flat)) return this.#keepFrozen(reply, entry.bytes);
     const bytes = encoder.encode(JSON.stringify(reply));
     const fresh = snapshot(reply as Flat, bytes);
-    if (fresh) this.#entries.set(key, fresh);
-    else if (entry !== undefined) this.#entries.delete(key);
+    if (fresh) {
+      this.#entries.set(key, fresh);
+      this.#keepFrozen(reply, bytes);
+    } else if (entry !== undefined) this.#entries.delete(key);
+    return bytes;
+  }
+
+  /** Keeps `bytes` by the object when it is frozen (and so, being flat, can never change). */
+  #keepFrozen(reply: object, bytes: Uint8Array): Uint8Array {
+    if (Object.isFrozen(reply) && dataOnly(reply)) this.#frozen.set(reply, bytes);
     return bytes;
   }
 
@@ -72,4 +88,10 @@ function snapshot(reply: Flat, bytes: Uint8Array): Entry | undefined {
   }
   if (typeof (reply as { toJSON?: unknown }).toJSON === 'function') return undefined;
   return { keys, values, bytes };
+}
+
+/** No getters: a frozen object's accessor could still answer something else next time. */
+function dataOnly(reply: object): boolean {
+  for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(reply))) if (!('value' in descriptor)) return false;
+  return true;
 }

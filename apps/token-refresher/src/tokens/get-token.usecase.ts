@@ -17,9 +17,10 @@ export class GetToken {
     private readonly metrics: RefresherMetrics,
   ) {}
 
-  execute(ref: CredentialRef): TokenReply | Promise<TokenReply> {
+  /** `key`: `credentialKey(ref)`, for a caller that keeps it (the hot path builds no string per request). */
+  execute(ref: CredentialRef, key?: string): TokenReply | Promise<TokenReply> {
     if (ResolveCredential.needsLookup(ref)) return this.resolve.forToken(ref).then((pair) => this.execute(pair));
-    const cached = this.keeper.peek(ref);
+    const cached = this.keeper.peek(ref, key);
     if (cached !== undefined) {
       this.metrics.served(ref.kind);
       return cached;

@@ -71,4 +71,29 @@ describe('HeldTokens', () => {
     cache.drop(C);
     expect(cache.get(A, T)?.token).toBe('app-token');
   });
+
+  it('holds a frozen copy, replaced by every put: a changed token is a new object', () => {
+    const reply = token('t1');
+    cache.put(reply, T + 1_000, T, cache.generation(A));
+    const held = cache.get(A, T)!;
+    expect(Object.isFrozen(held)).toBe(true);
+    expect(held).toEqual(reply);
+    reply.token = 'changed by the caller';
+    expect(cache.get(A, T)?.token).toBe('t1');
+    expect(cache.get(A, T + 1)).toBe(held);
+    cache.put(token('t2'), T + 1_000, T, cache.generation(A));
+    expect(cache.get(A, T)).not.toBe(held);
+    expect(cache.get(A, T)?.token).toBe('t2');
+  });
+
+  it('looks an entry up by the key the caller keeps, with the same expiry and drops', () => {
+    const pair = { kind: 'authorizer', appid: APPID, componentAppid: 'wxcomp0000000000001' } as const;
+    const key = 'authorizer.wxcomp0000000000001.' + APPID;
+    cache.put({ ...pair, token: 'p1', expiresAt: T + 10_000 }, T + 1_000, T, cache.generation(pair));
+    expect(cache.get(pair, T, key)?.token).toBe('p1');
+    expect(cache.get(pair, T + 1_000, key)).toBeUndefined();
+    cache.put({ ...pair, token: 'p2', expiresAt: T + 10_000 }, T + 1_000, T, cache.generation(pair));
+    cache.drop(pair);
+    expect(cache.get(pair, T, key)).toBeUndefined();
+  });
 });

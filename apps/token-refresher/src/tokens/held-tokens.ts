@@ -8,7 +8,8 @@ import { credentialKey, type CredentialRef, type TokenReply } from '@wxgate/cont
 export const CACHE_RECHECK_MS = 5_000;
 
 interface Entry {
-  reply: TokenReply;
+  /** Frozen: the held object never changes, a changed token is a new entry (EncodedReplies keeps its bytes by identity). */
+  reply: Readonly<TokenReply>;
   /** Served while now < until: the token's due time (never past its expiry). */
   until: number;
   /** When the database (or this process's write) last vouched for it. */
@@ -29,8 +30,8 @@ export class HeldTokens {
 
   constructor(private readonly recheckMs = CACHE_RECHECK_MS) {}
 
-  get(ref: CredentialRef, now: number): TokenReply | undefined {
-    const key = credentialKey(ref);
+  /** `key` is `credentialKey(ref)`, for a caller that keeps it (the hot `token.get` path builds no string). */
+  get(ref: CredentialRef, now: number, key = credentialKey(ref)): TokenReply | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (now < entry.until && now - entry.checkedAt < this.recheckMs) return entry.reply;
@@ -46,7 +47,7 @@ export class HeldTokens {
   /** Keeps `reply` until `until`, unless the credential was dropped since `generation` was taken. */
   put(reply: TokenReply, until: number, checkedAt: number, generation: number): void {
     if (generation !== this.generation(reply) || checkedAt >= until) return;
-    this.#entries.set(credentialKey(reply), { reply, until, checkedAt });
+    this.#entries.set(credentialKey(reply), { reply: Object.freeze({ ...reply }), until, checkedAt });
   }
 
   drop(ref: CredentialRef): void {

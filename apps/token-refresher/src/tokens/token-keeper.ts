@@ -72,9 +72,12 @@ export class TokenKeeper {
     this.#marginMs = config.REFRESH_MARGIN_S * 1000;
   }
 
-  /** The held token while it is fresh (not due, not expired): no database, no cipher, no promise. */
-  peek(ref: CredentialRef): TokenReply | undefined {
-    return this.#held.get(ref, this.clock.now());
+  /**
+   * The held token while it is fresh (not due, not expired): no database, no cipher, no promise.
+   * The object is frozen and replaced whenever the token changes. `key`: `credentialKey(ref)`, if the caller keeps it.
+   */
+  peek(ref: CredentialRef, key?: string): TokenReply | undefined {
+    return this.#held.get(ref, this.clock.now(), key);
   }
 
   /** A token valid now: the held one, else the stored one, else a fresh one from WeChat. */

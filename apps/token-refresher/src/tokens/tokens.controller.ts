@@ -1,10 +1,10 @@
 import { Inject, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Ctx, MessagePattern, Payload, type NatsContext } from '@nestjs/microservices';
-import { LRUCache } from 'lru-cache';
 import {
   CREDENTIAL_SUBJECT_PREFIXES,
   credentialFromSubject,
+  credentialKey,
   Reason,
   Subjects,
   TokenInvalidateRequest,
@@ -30,6 +30,15 @@ export function credentialOf(subject: string, prefix: string): CredentialRef {
   return ref;
 }
 
+/** How many `token.get` subjects keep their parsed credential (a bound on memory, not on what is served). */
+export const PARSED_SUBJECTS_MAX = 10_000;
+
+/** A `token.get` subject parsed once: the credential it names and that credential's key. */
+interface ParsedSubject {
+  readonly ref: CredentialRef;
+  readonly key: string;
+}
+
 /**
  * Both subject forms of one operation are served by the same handler (one subscription each).
  * `token.get` is a hot subject, served outside Nest's pipeline (docs/architecture.md "How subjects
@@ -39,8 +48,11 @@ export function credentialOf(subject: string, prefix: string): CredentialRef {
 export class TokensController implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** The encoded reply of each held token, by subject: a warm `token.get` encodes nothing. */
   readonly #encoded = new EncodedReplies();
-  /** The credential each valid `token.get` subject names (a pure function of the subject), parsed once. */
-  readonly #credentials = new LRUCache<string, CredentialRef>({ max: 10_000 });
+  /**
+   * The credential each valid `token.get` subject names (a pure function of the subject), parsed
+   * once. A plain Map, oldest out first when full: a hit does no recency bookkeeping.
+   */
+  readonly #parsed = new Map<string, ParsedSubject>();
   #hot: HotResponder[] = [];
 
   constructor(
@@ -63,13 +75,17 @@ export class TokensController implements OnApplicationBootstrap, BeforeApplicati
 
   /** `wxgate.token.get.<kind>.<appid>` and `…authorizer.<componentAppid>.<appid>`; the payload is ignored. */
   get(subject: string): Uint8Array | Promise<TokenReply> {
-    let ref = this.#credentials.get(subject);
-    if (ref === undefined) {
-      ref = Object.freeze(credentialOf(subject, CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
-      this.#credentials.set(subject, ref);
-    }
-    const reply = this.getToken.execute(ref);
+    const parsed = this.#parsed.get(subject) ?? this.#parse(subject);
+    const reply = this.getToken.execute(parsed.ref, parsed.key);
     return reply instanceof Promise ? reply : this.#encoded.encode(subject, reply);
+  }
+
+  #parse(subject: string): ParsedSubject {
+    const ref = Object.freeze(credentialOf(subject, CREDENTIAL_SUBJECT_PREFIXES.tokenGet));
+    const parsed = Object.freeze({ ref, key: credentialKey(ref) });
+    if (this.#parsed.size >= PARSED_SUBJECTS_MAX) this.#parsed.delete(this.#parsed.keys().next().value!);
+    this.#parsed.set(subject, parsed);
+    return parsed;
   }
 
   @MessagePattern(Subjects.token.invalidatePattern)
