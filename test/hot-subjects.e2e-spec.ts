@@ -185,6 +185,32 @@ describe('hot subjects token.get and policy.check (built apps, private NATS)', (
     expect(await raw('wxgate.policy.check', JSON.stringify({ envId: 'nowhere', path: '/wxa/commit' }))).toBe('{"allowed":false,"reason":"ENV_NOT_FOUND","errcode":48001,"message":"no environment nowhere","revision":0}');
   });
 
+  it('never answers a changed allowlist or share list from a remembered policy.check answer', async () => {
+    const check = JSON.stringify({ envId: 'prod', path: '/wxa/getwxacode', fromAppid: other.appid });
+    const decision = (reply: string) => JSON.parse(reply) as { allowed: boolean; reason?: string; revision: number };
+    const denied = decision(await raw('wxgate.policy.check', check));
+    expect(denied).toMatchObject({ allowed: false, reason: 'FROM_APPID_NOT_SHARED' });
+    // Asked again and again: the same answer (remembered by the request bytes).
+    expect(new Set(await answersOf(nc, 'wxgate.policy.check', check, 100))).toEqual(new Set([JSON.stringify(denied)]));
+
+    expect(await raw('wxgate.admin.share.add', JSON.stringify({ envId: 'prod', appid: other.appid }))).toBe('{"ok":true}');
+    await waitFor(async () => decision(await raw('wxgate.policy.check', check)).allowed, { what: 'the share to be decided' });
+    const shared = await answersOf(nc, 'wxgate.policy.check', check, 200);
+    expect(new Set(shared)).toEqual(new Set([expect.stringMatching(/^\{"allowed":true,"credential":\{"kind":"app","appid":"wx[0-9a-f]{16}"\},"tokenParam":"access_token","revision":\d+\}$/)]));
+    expect(decision(shared[0]!).revision).toBeGreaterThan(denied.revision);
+
+    expect(await raw('wxgate.admin.allowlist.remove', JSON.stringify({ envId: 'prod', paths: ['/wxa/getwxacode'] }))).toBe('{"ok":true}');
+    await waitFor(async () => !decision(await raw('wxgate.policy.check', check)).allowed, { what: 'the removed path to be decided' });
+    const removed = await answersOf(nc, 'wxgate.policy.check', check, 200);
+    expect(new Set(removed.map((r) => decision(r).reason))).toEqual(new Set(['PATH_NOT_ALLOWED']));
+
+    // Back as it was for the tests below.
+    expect(await raw('wxgate.admin.allowlist.add', JSON.stringify({ envId: 'prod', paths: ['/wxa/getwxacode'] }))).toBe('{"ok":true}');
+    expect(await raw('wxgate.admin.share.remove', JSON.stringify({ envId: 'prod', appid: other.appid }))).toBe('{"ok":true}');
+    await waitFor(async () => decision(await raw('wxgate.policy.check', check)).reason === 'FROM_APPID_NOT_SHARED', { what: 'the policy as it was' });
+    expect(decision(await raw('wxgate.policy.check', JSON.stringify({ envId: 'prod', path: '/wxa/getwxacode' }))).allowed).toBe(true);
+  });
+
   it.each([
     ['not json', '{"error":{"reason":"BAD_REQUEST","message":"payload is not JSON","errcode":47001}}'],
     ['', '{"error":{"reason":"BAD_REQUEST","message":"envId is required; path is required","errcode":47001}}'],
