@@ -22,6 +22,68 @@ export function flush(counter: Counter<string>, counts: Iterable<PendingCount>):
   }
 }
 
+/** What prom-client keeps per label set of a histogram (prom-client 15, lib/histogram.js). */
+interface HistogramEntry {
+  labels: Record<string, string | number>;
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * Observations of one histogram series kept as plain per-bucket counts and added to the
+ * prom-client histogram when the registry is read: prom-client's `observe()` builds a labels
+ * object and hashes it on every call. Buckets as prom-client counts them: the first upper bound
+ * the value does not exceed; a value above every bound only counts in `count` and `sum`.
+ */
+export class PendingHistogram {
+  private readonly counts: number[];
+  private sum = 0;
+  private n = 0;
+
+  constructor(
+    private readonly bounds: readonly number[],
+    private readonly labels: Readonly<Record<string, string>>,
+  ) {
+    this.counts = new Array<number>(bounds.length).fill(0);
+  }
+
+  observe(value: number): void {
+    if (!Number.isFinite(value)) return;
+    const bounds = this.bounds;
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]!) {
+        this.counts[i]!++;
+        break;
+      }
+    }
+    this.sum += value;
+    this.n++;
+  }
+
+  /** Adds what was observed since the last flush to `histogram` (its series for these labels). */
+  flush(histogram: Histogram<string>): void {
+    if (this.n === 0) return;
+    const entry = this.entry(histogram) ?? (histogram.zero(this.labels), this.entry(histogram)!);
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (this.counts[i] === 0) continue;
+      entry.bucketValues[this.bounds[i]!] = (entry.bucketValues[this.bounds[i]!] ?? 0) + this.counts[i]!;
+      this.counts[i] = 0;
+    }
+    entry.sum += this.sum;
+    entry.count += this.n;
+    this.sum = 0;
+    this.n = 0;
+  }
+
+  private entry(histogram: Histogram<string>): HistogramEntry | undefined {
+    const entries = Object.values((histogram as unknown as { hashMap: Record<string, HistogramEntry> }).hashMap);
+    return entries.find((e) => Object.keys(this.labels).every((name) => e.labels[name] === this.labels[name]));
+  }
+}
+
+const UPSTREAM_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 /** The forwarder's Prometheus metrics; the per-call counts cost a map lookup and an increment. */
 @Injectable()
 export class RelayMetrics {
@@ -40,7 +102,7 @@ export class RelayMetrics {
   readonly policyMiss = new PendingCount(['policy', 'miss']);
   readonly tokenHit = new PendingCount(['token', 'hit']);
   readonly tokenMiss = new PendingCount(['token', 'miss']);
-  private readonly latencyAnswered: Histogram.Internal<'outcome'>;
+  private readonly latencyAnswered = new PendingHistogram(UPSTREAM_BUCKETS, { outcome: 'answered' });
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -55,12 +117,16 @@ export class RelayMetrics {
         flush(this, callCounts.values());
       },
     });
+    const latencyAnswered = this.latencyAnswered;
     this.upstreamLatency = new Histogram({
       name: 'wxgate_forwarder_upstream_seconds',
       help: 'Time from sending a request upstream to its response headers',
       labelNames: ['outcome'],
-      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: UPSTREAM_BUCKETS,
       registers,
+      collect() {
+        latencyAnswered.flush(this);
+      },
     });
     this.cacheLookups = new Counter({
       name: 'wxgate_forwarder_cache_lookups_total',
@@ -81,7 +147,6 @@ export class RelayMetrics {
     });
     this.tokenInvalidations = new Counter({ name: 'wxgate_forwarder_token_invalidations_total', help: 'Tokens wxgate handed out (injected, or to an SDK) that WeChat rejected (40001/40014/42001) and wxgate invalidated', registers });
     this.failovers = new Counter({ name: 'wxgate_forwarder_failovers_total', help: 'Calls sent to the backup host after a connection failure', registers });
-    this.latencyAnswered = this.upstreamLatency.labels('answered');
   }
 
   call(status: number, reason: string | undefined): void {
