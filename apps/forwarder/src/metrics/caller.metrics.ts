@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Metrics } from '@wxgate/platform';
+import { flushPending, Metrics, PendingCount } from '@wxgate/platform';
 import { Counter } from 'prom-client';
-import { flush, PendingCount } from './relay.metrics.js';
 
 /**
  * Who used the relay: connections refused by source address (labelled by port only, never by
@@ -24,7 +23,7 @@ export class CallerMetrics {
       labelNames: ['port'],
       registers,
       collect() {
-        flush(this, refused);
+        flushPending(this, refused);
       },
     });
     new Counter({
@@ -33,7 +32,7 @@ export class CallerMetrics {
       labelNames: ['caller'],
       registers,
       collect() {
-        flush(this, byCaller.values());
+        flushPending(this, byCaller.values());
       },
     });
     this.rejections = new Counter({

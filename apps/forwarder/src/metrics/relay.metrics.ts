@@ -1,26 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Metrics } from '@wxgate/platform';
+import { flushPending, Metrics, PendingCount } from '@wxgate/platform';
 import { Counter, Histogram } from 'prom-client';
-
-/**
- * A per-call count kept as a plain number and added to its prom-client counter when the registry
- * is read: prom-client's `inc()` hashes the labels and allocates on every call.
- */
-export class PendingCount {
-  n = 0;
-  constructor(readonly labels: readonly string[]) {}
-  inc(): void {
-    this.n++;
-  }
-}
-
-export function flush(counter: Counter<string>, counts: Iterable<PendingCount>): void {
-  for (const count of counts) {
-    if (count.n === 0) continue;
-    counter.labels(...count.labels).inc(count.n);
-    count.n = 0;
-  }
-}
 
 /** What prom-client keeps per label set of a histogram (prom-client 15, lib/histogram.js). */
 interface HistogramEntry {
@@ -114,7 +94,7 @@ export class RelayMetrics {
       labelNames: ['status', 'reason'],
       registers,
       collect() {
-        flush(this, callCounts.values());
+        flushPending(this, callCounts.values());
       },
     });
     const latencyAnswered = this.latencyAnswered;
@@ -134,7 +114,7 @@ export class RelayMetrics {
       labelNames: ['cache', 'result'],
       registers,
       collect() {
-        flush(this, lookups);
+        flushPending(this, lookups);
       },
     });
     this.natsRequests = new Counter({ name: 'wxgate_forwarder_nats_requests_total', help: 'NATS requests made by the forwarder (zero on a warm call)', labelNames: ['subject', 'outcome'], registers });
