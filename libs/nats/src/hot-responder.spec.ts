@@ -1,6 +1,7 @@
 import type { Msg, NatsConnection, SubscriptionOptions } from '@nats-io/transport-node';
 import { Reason, WxgateError } from '@wxgate/contracts';
 import { HotResponder, serveHot } from './hot-responder.js';
+import { framesOf } from '@wxgate/platform';
 
 /** Pure logic with a fake connection: the real-NATS behaviour is in test/hot-responder.e2e-spec.ts. */
 function fakeConnection() {
@@ -92,5 +93,16 @@ describe('HotResponder', () => {
     release('late');
     await drain;
     expect(sent).toEqual(['"late"']);
+  });
+});
+
+describe('framesOf (what an unhandled error leaves in the log)', () => {
+  it('keeps the name and the frames, never the message', () => {
+    const err = new Error('password=hunter2 access_token=abc\nsecond line');
+    const logged = framesOf(err)!;
+    expect(logged.startsWith('Error\n    at ')).toBe(true);
+    expect(logged).not.toContain('hunter2');
+    expect(logged).not.toContain('access_token');
+    expect(framesOf('a string')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { applyDecorators, Catch, Controller, Logger, UseFilters, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
 import { WxgateError, Reason, REASON_ERRCODE, type ErrorBody } from '@wxgate/contracts';
+import { framesOf } from '@wxgate/platform';
 import { throwError, type Observable } from 'rxjs';
 
 /**
@@ -25,7 +26,7 @@ const logger = new Logger('RpcErrorFilter');
  */
 export function contractErrorOf(exception: unknown, subject: string | undefined): ErrorBody {
   if (exception instanceof WxgateError) return exception.toBody();
-  logger.error(`unhandled error on ${subject ?? 'NATS request'}: ${exception instanceof Error ? exception.name : typeof exception}`, exception instanceof Error ? exception.stack : undefined);
+  logger.error(`unhandled error on ${subject ?? 'NATS request'}: ${exception instanceof Error ? exception.name : typeof exception}`, framesOf(exception));
   return { reason: Reason.INTERNAL, message: 'internal error', errcode: REASON_ERRCODE.INTERNAL };
 }
 

@@ -64,3 +64,13 @@ export class PinoNestLogger implements LoggerService {
     else this.logger[level]({ context, ...extra }, String(message));
   }
 }
+
+/**
+ * Where an unexpected error was thrown, without what it says: a stack's first line is
+ * `Name: message`, and a message may hold a secret (a driver quoting a value, a URL with a token).
+ */
+export function framesOf(exception: unknown): string | undefined {
+  if (!(exception instanceof Error) || typeof exception.stack !== 'string') return undefined;
+  const firstFrame = exception.stack.indexOf('\n    at ');
+  return firstFrame === -1 ? exception.name : `${exception.name}${exception.stack.slice(firstFrame)}`;
+}

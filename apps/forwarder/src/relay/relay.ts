@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeCredential, isReservedPath, Reason, REASON_ERRCODE, WxgateError, type PolicyAllow, type TokenParam } from '@wxgate/contracts';
-import { APP_CONFIG } from '@wxgate/platform';
+import { APP_CONFIG, framesOf } from '@wxgate/platform';
 import { isTokenRejection, needsComponentAppidParam } from '@wxgate/wechat';
 import { AccessLog, type CallRecord } from '../access-log/access-log.js';
 import type { ForwarderConfig } from '../config.js';
@@ -300,7 +300,7 @@ export class Relay {
     const code = (err as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return sendError(res, call, Reason.UPSTREAM_TIMEOUT, 'WeChat did not answer in time');
     if (typeof code === 'string') return sendError(res, call, Reason.UPSTREAM_UNREACHABLE, `WeChat connection failed (${code})`);
-    this.logger.error(`seqid ${call.seqid}: relay failed: ${err instanceof Error ? err.stack : String(err)}`);
+    this.logger.error(`seqid ${call.seqid}: relay failed: ${err instanceof Error ? framesOf(err) : typeof err}`);
     sendError(res, call, Reason.INTERNAL, 'internal error');
   }
 }
