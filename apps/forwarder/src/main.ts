@@ -1,3 +1,4 @@
+import './heap-tuning.js';
 import 'reflect-metadata';
 import { loadConfig, runService } from '@wxgate/platform';
 import { APP, ForwarderConfigSchema, KEEP_EMPTY } from './config.js';
