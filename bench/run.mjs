@@ -18,8 +18,11 @@
 //                    --cpu-prof into bench/profiles/ and print the top self-time frames
 // BENCH_HEAP_PROF    `1` or a comma list of apps: sample their allocations (collected objects
 //                    included) during each measured load, into bench/profiles/heap-<app>/
+// BENCH_HEAP_SURVIVORS `1`: with BENCH_HEAP_PROF, count only objects that outlived a scavenge (what is promoted)
 // BENCH_NODE_ARGS    node flags for every process under test (services and baselines alike), e.g. `--trace-gc`
 // BENCH_KEEP_TMP     `1`: keep the temp directory (logs, databases) for a look afterwards
+// BENCH_SECTIONS     comma list of the sections to run (tokenEconomy,memory,relay,tokenService; default all),
+//                    e.g. `relay` to measure the relay on a forwarder that saw no earlier load
 // BENCH_DIST         run the apps from another build directory (default ./dist), e.g. a patched
 //                    copy, to measure a fix against the same baselines before it lands
 import { randomBytes } from 'node:crypto';
@@ -41,6 +44,7 @@ const PROFILED = profiledApps(process.env.BENCH_CPU_PROF);
 const HEAP_PROFILED = profiledApps(process.env.BENCH_HEAP_PROF);
 const KEEP_TMP = process.env.BENCH_KEEP_TMP === '1';
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const SECTIONS = new Set((process.env.BENCH_SECTIONS || 'tokenEconomy,memory,relay,tokenService').split(',').map((s) => s.trim()).filter(Boolean));
 const DIST = path.resolve(process.env.BENCH_DIST || path.join(ROOT, 'dist'));
 
 const COMPONENT = { appid: 'wxbe9c00000000c001', secret: randomBytes(16).toString('hex'), token: randomBytes(12).toString('hex'), encodingAesKey: aesKey() };
@@ -128,7 +132,7 @@ class Bench {
     if (!HEAP_PROFILED.has(app)) return {};
     const dir = path.join(this.profileDir, `heap-${app}`);
     mkdirSync(dir, { recursive: true });
-    return { BENCH_HEAP_PROF_DIR: dir };
+    return { BENCH_HEAP_PROF_DIR: dir, ...(process.env.BENCH_HEAP_SURVIVORS ? { BENCH_HEAP_SURVIVORS: process.env.BENCH_HEAP_SURVIVORS } : {}) };
   }
 
   /** Heap sampling of `app` follows the measured loads: one profile per load label. */
@@ -594,11 +598,13 @@ async function main() {
     await bench.start();
     await section(bench, 'seed', () => bench.seed());
     if (!bench.results.seed?.error) {
-      await section(bench, 'tokenEconomy', () => bench.tokenEconomy());
-      await section(bench, 'memory', () => bench.memory());
-      await section(bench, 'relay', () => bench.relay());
-      bench.rss('after the relay loads');
-      await section(bench, 'tokenService', () => bench.tokenService());
+      if (SECTIONS.has('tokenEconomy')) await section(bench, 'tokenEconomy', () => bench.tokenEconomy());
+      if (SECTIONS.has('memory')) await section(bench, 'memory', () => bench.memory());
+      if (SECTIONS.has('relay')) {
+        await section(bench, 'relay', () => bench.relay());
+        bench.rss('after the relay loads');
+      }
+      if (SECTIONS.has('tokenService')) await section(bench, 'tokenService', () => bench.tokenService());
     }
   } catch (err) {
     bench.results.error = err.message;
@@ -647,9 +653,9 @@ async function main() {
 
   const table = renderTable(results);
   process.stdout.write(`\n${table}\n`);
-  if (process.env.BENCH_DIST) {
-    // A what-if build: its figures go beside the profiles, never over the published ones.
-    const file = path.join(ROOT, 'bench/profiles', `results-${path.basename(path.dirname(DIST))}-${Date.now()}.json`);
+  if (process.env.BENCH_DIST || process.env.BENCH_SECTIONS) {
+    // A what-if build or a partial run: its figures go beside the profiles, never over the published ones.
+    const file = path.join(ROOT, 'bench/profiles', `results-${process.env.BENCH_DIST ? path.basename(path.dirname(DIST)) : 'partial'}-${Date.now()}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
     log(`wrote ${path.relative(ROOT, file)} (${results.totalSeconds} s)`);

@@ -3,11 +3,14 @@
 // collected too, so the profile shows what a request allocates (GC pressure), not only what it
 // keeps. SIGUSR2 starts sampling, the next SIGUSR2 writes
 // `$BENCH_HEAP_PROF_DIR/<label>.heapprofile` (label read from `$BENCH_HEAP_PROF_DIR/label`).
+// With BENCH_HEAP_SURVIVORS=1 only objects that outlived a scavenge are counted (what is promoted).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 
 const dir = process.env.BENCH_HEAP_PROF_DIR;
+// BENCH_HEAP_SURVIVORS=1: only objects that outlived a scavenge (what gets promoted), not all allocations.
+const survivorsOnly = process.env.BENCH_HEAP_SURVIVORS === '1';
 if (dir) {
   const session = new Session();
   session.connect();
@@ -15,7 +18,7 @@ if (dir) {
   process.on('SIGUSR2', () => {
     if (!sampling) {
       sampling = true;
-      session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivorsOnly });
       return;
     }
     sampling = false;
