@@ -10,6 +10,24 @@ describe('relay path rules', () => {
       expect(relayPathProblem(p)).toBeDefined();
     },
   );
+  it('names the problem of every path over a small alphabet as the segment rules say', () => {
+    // Every path of up to 6 characters over `/ . a`: the reason is the rule's, checked against the segments.
+    const expected = (p: string): string | undefined => {
+      if (!p.startsWith('/')) return 'must start with /';
+      if (p === '/') return undefined;
+      const segments = p.slice(1).split('/');
+      if (segments.includes('')) return 'has an empty segment';
+      if (segments.includes('.') || segments.includes('..')) return 'has a . or .. segment';
+      return undefined;
+    };
+    let paths = [''];
+    for (let length = 1; length <= 6; length++) {
+      paths = paths.flatMap((p) => ['/', '.', 'a'].map((c) => p + c));
+      for (const p of paths) expect([p, relayPathProblem(p)]).toEqual([p, expected(p)]);
+    }
+    expect(relayPathProblem('/...')).toBeUndefined();
+    expect(relayPathProblem('/a/..b')).toBeUndefined();
+  });
   it('rejects reserved and trailing-slash allowlist entries', () => {
     expect(allowlistPathProblem('/cgi-bin/token')).toMatch(/reserved/);
     expect(allowlistPathProblem('/wxa/commit/')).toMatch(/end with/);

@@ -21,9 +21,21 @@ const PATH_CHARS = /^[A-Za-z0-9/\-_.~]+$/;
 export function relayPathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'must start with /';
   if (!PATH_CHARS.test(path)) return 'may contain only A-Z a-z 0-9 / - _ . ~';
-  const segments = path.slice(1).split('/');
-  if (path !== '/' && segments.some((s) => s === '')) return 'has an empty segment';
-  if (segments.some((s) => s === '.' || s === '..')) return 'has a . or .. segment';
+  if (path === '/') return undefined;
+  // One pass over the segments (this runs on every relayed call): no array, no closure.
+  let empty = false;
+  let dots = false;
+  let start = 1;
+  while (start <= path.length) {
+    let end = path.indexOf('/', start);
+    if (end === -1) end = path.length;
+    const length = end - start;
+    if (length === 0) empty = true;
+    else if (length <= 2 && path.charCodeAt(start) === 0x2e && (length === 1 || path.charCodeAt(start + 1) === 0x2e)) dots = true;
+    start = end + 1;
+  }
+  if (empty) return 'has an empty segment';
+  if (dots) return 'has a . or .. segment';
   return undefined;
 }
 

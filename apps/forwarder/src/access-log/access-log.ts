@@ -21,6 +21,21 @@ export interface CallRecord {
 }
 
 const BATCH_LINES = 128;
+
+/** A field's JSON string literal, kept for the last value seen: a relay's calls repeat the same few paths and appids. */
+class LastEncoded {
+  private last: string | undefined = undefined;
+  private encoded = '';
+
+  of(value: string): string {
+    if (value !== this.last) {
+      this.last = value;
+      this.encoded = JSON.stringify(value);
+    }
+    return this.encoded;
+  }
+}
+
 const FLUSH_MS = 200;
 
 /**
@@ -39,6 +54,10 @@ export class AccessLog implements OnApplicationShutdown {
   private readonly enabled: boolean;
   private readonly prefix: string;
   private readonly flusher = setInterval(() => this.flush(), FLUSH_MS).unref();
+  private readonly method = new LastEncoded();
+  private readonly path = new LastEncoded();
+  private readonly fromAppid = new LastEncoded();
+  private readonly caller = new LastEncoded();
 
   constructor(@Inject(APP_CONFIG) config: ForwarderConfig) {
     this.enabled = pino.levels.values[config.LOG_LEVEL]! <= pino.levels.values.info!;
@@ -71,9 +90,9 @@ export class AccessLog implements OnApplicationShutdown {
         lastAt = at[i]!;
         time = new Date(lastAt).toISOString();
       }
-      batch += `{"level":"info","time":"${time}"${this.prefix},"seqid":"${call.seqid}","via":"${call.via}","method":${JSON.stringify(call.method)},"path":${JSON.stringify(call.path)}`;
-      if (call.fromAppid !== undefined) batch += `,"fromAppid":${JSON.stringify(call.fromAppid)}`;
-      if (call.caller !== undefined) batch += `,"caller":${JSON.stringify(call.caller)}`;
+      batch += `{"level":"info","time":"${time}"${this.prefix},"seqid":"${call.seqid}","via":"${call.via}","method":${this.method.of(call.method)},"path":${this.path.of(call.path)}`;
+      if (call.fromAppid !== undefined) batch += `,"fromAppid":${this.fromAppid.of(call.fromAppid)}`;
+      if (call.caller !== undefined) batch += `,"caller":${this.caller.of(call.caller)}`;
       batch += `,"status":${call.status}`;
       if (call.reason !== undefined) batch += `,"reason":"${call.reason}"`;
       if (call.errcode !== undefined) batch += `,"errcode":${call.errcode}`;
