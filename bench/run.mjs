@@ -13,7 +13,7 @@
 // Prints a markdown table, writes bench/results.json and BENCHMARKS.md.
 //
 // BENCH_DURATION_S   seconds each target is measured under each load (default 10), split over
-// BENCH_ROUNDS       rounds (default 2) that alternate the targets
+// BENCH_ROUNDS       rounds (default 4) that alternate the targets
 // BENCH_CPU_PROF     `1` or a comma list of apps (forwarder,token-refresher,policy,minimal,echo): run them with
 //                    --cpu-prof into bench/profiles/ and print the top self-time frames
 // BENCH_HEAP_PROF    `1` or a comma list of apps: sample their allocations (collected objects
@@ -58,9 +58,11 @@ const COLD_CALLS = 1000;
 const UPLOADS = 20;
 const UPLOAD_BYTES = 30 * 1024 * 1024;
 const FIXED_RATE = 1000;
+/** Issue 11's added-latency target is at a steady 1,000 req/s on one connection. */
+const FIXED_CONNECTIONS = 1;
 const NATS_IN_FLIGHT = 64;
 const SINGLE_S = Math.max(1, DURATION_S / 5);
-const ROUNDS = Math.max(1, Math.round(positiveNumber('BENCH_ROUNDS', 2)));
+const ROUNDS = Math.max(1, Math.round(positiveNumber('BENCH_ROUNDS', 4)));
 
 function positiveNumber(name, fallback) {
   const raw = process.env[name];
@@ -426,19 +428,21 @@ class Bench {
       }
       const { direct, minimal, forwarder } = relay[caseName];
       relay[caseName].forwarderOverMinimal = ratio(forwarder.rps, minimal.rps);
+      // The same ratio round by round (the two ran back to back in each): how far one round's noise moves it.
+      if (forwarder.rounds && minimal.rounds) relay[caseName].forwarderOverMinimalByRound = forwarder.rounds.map((rps, i) => ratio(rps, minimal.rounds[i]));
       relay[caseName].forwarderOverDirect = ratio(forwarder.rps, direct.rps);
       relay[caseName].minimalOverDirect = ratio(minimal.rps, direct.rps);
     }
     this.results.relay = { connections: 50, seconds: DURATION_S, rounds: ROUNDS, ...relay };
 
     // Added latency at a fixed arrival rate (well below saturation): forwarder minus direct.
-    const fixedOpts = (name) => ({ url: targets[name](GET_PATH), connections: 10, rate: FIXED_RATE });
+    const fixedOpts = (name) => ({ url: targets[name](GET_PATH), connections: FIXED_CONNECTIONS, rate: FIXED_RATE });
     for (const name of Object.keys(targets)) await httpLoad({ ...fixedOpts(name), seconds: 1 });
     const fixed = await this.rounds(Object.keys(targets), (name) => this.measured(name, `GET at ${FIXED_RATE} req/s`, () => httpLoad({ ...fixedOpts(name), seconds: DURATION_S / ROUNDS })));
     for (const [name, r] of Object.entries(fixed)) log(`fixed ${FIXED_RATE} req/s ${name}: achieved ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.cpuUsPerRequest} µs CPU/req`);
     this.results.addedLatency = {
       rate: FIXED_RATE,
-      connections: 10,
+      connections: FIXED_CONNECTIONS,
       seconds: DURATION_S,
       rounds: ROUNDS,
       request: `GET ${GET_PATH}`,

@@ -57,7 +57,7 @@ function relayRows(r) {
   if (a) {
     for (const name of ['forwarder', 'minimal', 'direct']) {
       const x = a[name];
-      if (x) rows.push(`| GET at a fixed ${a.rate} req/s | ${name === 'minimal' ? 'minimal proxy' : name === 'direct' ? 'sandbox direct' : 'forwarder'} | ${fmt(x.rps, 0)} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} | ${fmt(x.cpuUsPerRequest, 0)} |`);
+      if (x) rows.push(`| GET at a fixed ${a.rate} req/s, ${a.connections === 1 ? 'one connection' : `${a.connections} connections`} | ${name === 'minimal' ? 'minimal proxy' : name === 'direct' ? 'sandbox direct' : 'forwarder'} | ${fmt(x.rps, 0)} | ${fmt(x.p50Ms, 3)} | ${fmt(x.p99Ms, 3)} | ${fmt(x.cpuUsPerRequest, 0)} |`);
     }
   }
   const ts = r.tokenService;
@@ -90,6 +90,8 @@ export function renderTable(r) {
     ...relayRows(r),
   ];
   const extra = [];
+  const byRound = (c) => (c?.forwarderOverMinimalByRound ? c.forwarderOverMinimalByRound.map((v) => fmt(v, 2)).join(', ') : '—');
+  if (r.relay?.get?.forwarderOverMinimalByRound) extra.push(`forwarder / minimal proxy round by round: GET ${byRound(r.relay.get)}; POST ${byRound(r.relay.post4k)}`);
   if (r.relay?.get) extra.push(`forwarder / sandbox direct: GET ${fmt(r.relay.get.forwarderOverDirect, 3)}, POST ${fmt(r.relay.post4k?.forwarderOverDirect, 3)}; minimal proxy / direct: GET ${fmt(r.relay.get.minimalOverDirect, 3)}, POST ${fmt(r.relay.post4k?.minimalOverDirect, 3)}`);
   if (r.relay?.get?.forwarder?.cpuUsPerRequest) {
     const cpu = (c) => (c?.forwarder?.cpuUsPerRequest && c?.minimal?.cpuUsPerRequest ? fmt(c.forwarder.cpuUsPerRequest / c.minimal.cpuUsPerRequest, 2) : '—');
@@ -123,7 +125,7 @@ export function renderBenchmarksMd(r, table, previous) {
     '1. **relay** — forwarder vs the sandbox called directly vs `bench/minimal-proxy.mjs` (node:http + an undici',
     '   Pool appending a fixed token parameter, no checks): autocannon, 50 connections, small JSON GET',
     '   (`/wxa/getwxadevinfo`) and 4 KiB JSON POST (`/wxa/msg_sec_check`), warm caches; then GET at a fixed',
-    '   1,000 req/s (10 connections), latency minus the direct call\'s. Latencies are from autocannon\'s',
+    '   1,000 req/s (one connection), latency minus the direct call\'s. Latencies are from autocannon\'s',
     '   per-response hrtime (sub-millisecond), not its whole-millisecond histogram.',
     '2. **token service** — `wxgate.token.get.authorizer.<componentAppid>.<appid>` (the form the forwarder asks)',
     '   and `wxgate.policy.check` with 64 requests',
@@ -137,7 +139,7 @@ export function renderBenchmarksMd(r, table, previous) {
     '   20 concurrent 30 MiB streamed uploads.',
     '',
     'Every target is measured for `BENCH_DURATION_S` seconds per load (default 10), in `BENCH_ROUNDS`',
-    'alternating rounds (default 2) so that a burst of other work on a shared machine does not land on one',
+    'alternating rounds (default 4) so that a burst of other work on a shared machine does not land on one',
     'target only. "CPU µs/req" is the CPU time (user + system, from /proc) the process under test spent per',
     'answered request — for "sandbox direct" the sandbox itself — which moves much less than throughput when',
     'the machine is shared. Every figure is in `bench/results.json`.',
