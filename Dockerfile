@@ -30,4 +30,4 @@ EXPOSE 8080 8443 8081 8090 9090 9091 9092 9093
 # The slim image has no curl: readiness is probed with node's fetch on ADMIN_PORT.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.ADMIN_PORT||9090)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/apps/forwarder/main.js"]
+CMD ["node", "--min-semi-space-size=16", "dist/apps/forwarder/main.js"]

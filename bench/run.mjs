@@ -33,6 +33,7 @@ import { Readable } from 'node:stream';
 import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 import { freePort, startNatsServer, waitForPort } from '../scripts/nats-server.mjs';
+import { nodeArgsOf } from '../scripts/node-flags.mjs';
 import { httpLoad, natsLoad, summarize } from './lib/load.mjs';
 import { procCpuMs, procStatus, readyz, ROOT, startProcess, waitFor } from './lib/processes.mjs';
 import { renderBenchmarksMd, renderTable, evaluateTargets } from './lib/report.mjs';
@@ -261,7 +262,7 @@ class Bench {
     for (const [app, env] of apps) {
       const cwd = path.join(this.tmp, app);
       mkdirSync(cwd, { recursive: true });
-      this.procs[app] = startProcess(app, path.join(DIST, 'apps', app, 'main.js'), { ...env, ...this.heapEnv(app) }, { cwd, logDir: this.logDir, nodeArgs: this.profilingArgs(app) });
+      this.procs[app] = startProcess(app, path.join(DIST, 'apps', app, 'main.js'), { ...env, ...this.heapEnv(app) }, { cwd, logDir: this.logDir, nodeArgs: [...nodeArgsOf(app), ...this.profilingArgs(app)] });
     }
     await Promise.all(apps.map(([app, , adminPort]) => waitFor(`${app} /readyz`, () => readyz(adminPort), { proc: this.procs[app] })));
   }
@@ -396,7 +397,8 @@ class Bench {
   async relay() {
     const token = await this.request(`wxgate.token.get.authorizer.${RELAY_AUTHORIZER}`);
     const injected = `access_token=${encodeURIComponent(token.token)}`;
-    this.procs.minimal = startProcess('minimal-proxy', path.join(ROOT, 'bench/minimal-proxy.mjs'), { UPSTREAM: this.sandboxUrl, INJECT: injected, PORT: String(this.ports.minimal), ...this.heapEnv('minimal') }, { cwd: this.tmp, logDir: this.logDir, nodeArgs: this.profilingArgs('minimal') });
+    // The baseline runs with the forwarder's process flags: the comparison is of code, not of V8 tuning.
+    this.procs.minimal = startProcess('minimal-proxy', path.join(ROOT, 'bench/minimal-proxy.mjs'), { UPSTREAM: this.sandboxUrl, INJECT: injected, PORT: String(this.ports.minimal), ...this.heapEnv('minimal') }, { cwd: this.tmp, logDir: this.logDir, nodeArgs: [...nodeArgsOf('forwarder'), ...this.profilingArgs('minimal')] });
     await waitForPort(this.ports.minimal);
 
     const post = jsonBody(4096);

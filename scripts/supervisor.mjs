@@ -6,6 +6,7 @@ import { mkdirSync, openSync, closeSync, existsSync, readFileSync } from 'node:f
 import net from 'node:net';
 import path from 'node:path';
 import { ensureNatsServer, waitForPort } from './nats-server.mjs';
+import { nodeArgsOf } from './node-flags.mjs';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -100,7 +101,7 @@ export class Supervisor {
   }
 
   startApp(app, env, tier = 1) {
-    return this.spawn(app, process.execPath, [path.join(ROOT, 'dist/apps', app, 'main.js')], env, tier);
+    return this.spawn(app, process.execPath, [...nodeArgsOf(app), path.join(ROOT, 'dist/apps', app, 'main.js')], env, tier);
   }
 
   /** Polls `http://127.0.0.1:<adminPort>/readyz` until 200; fails early if the process exits. */

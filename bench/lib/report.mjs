@@ -123,7 +123,7 @@ export function renderBenchmarksMd(r, table, previous) {
     'in one run, wxgate against baselines measured on the same machine in the same run:',
     '',
     '1. **relay** — forwarder vs the sandbox called directly vs `bench/minimal-proxy.mjs` (node:http + an undici',
-    '   Pool appending a fixed token parameter, no checks): autocannon, 50 connections, small JSON GET',
+    '   Pool appending a fixed token parameter, no checks; started with the forwarder\'s process flags): autocannon, 50 connections, small JSON GET',
     '   (`/wxa/getwxadevinfo`) and 4 KiB JSON POST (`/wxa/msg_sec_check`), warm caches; then GET at a fixed',
     '   1,000 req/s (one connection), latency minus the direct call\'s. Latencies are from autocannon\'s',
     '   per-response hrtime (sub-millisecond), not its whole-millisecond histogram.',
